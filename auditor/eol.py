@@ -1,0 +1,133 @@
+"""End-of-life dates of base images' runtimes and operating systems, as a dated table.
+
+The table (data/eol.yaml) says when it was last reviewed; users extend or override it in config
+(`[[tool.auditor.eol]] image = "python", version = "3.9", eol = 2025-10-31`). A version the table
+does not know is "unknown", never "supported".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from auditor.imageref import ImageRef
+
+
+@dataclass(frozen=True, slots=True)
+class EolVerdict:
+    product: str  # table entry, e.g. python, debian
+    version: str  # the matched version key, e.g. 3.8
+    eol: dt.date | None  # None: still supported with no date announced
+    source: str  # "tag" / "variant" / "os-release"
+
+    def is_eol(self, today: dt.date) -> bool:
+        return self.eol is not None and self.eol <= today
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, Any]:
+    text = resources.files("auditor").joinpath("data/eol.yaml").read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+def reviewed() -> str:
+    return str(_table().get("reviewed", "unknown"))
+
+
+def _products(extra: Iterable[Mapping[str, Any]] = ()) -> dict[str, dict[str, dt.date | None]]:
+    products: dict[str, dict[str, dt.date | None]] = {}
+    for name, versions in _table()["products"].items():
+        products[name] = {str(k): v for k, v in (versions or {}).items()}
+    for e in extra:
+        products.setdefault(str(e["image"]).lower(), {})[str(e["version"])] = e["eol"]
+    return products
+
+
+def _aliases() -> dict[str, str]:
+    return {str(k): str(v) for k, v in _table().get("images", {}).items()}
+
+
+def _codenames() -> dict[str, tuple[str, str]]:
+    out = {}
+    for product, names in _table().get("codenames", {}).items():
+        for code, version in names.items():
+            out[str(code)] = (str(product), str(version))
+    return out
+
+
+def _match_version(versions: Mapping[str, dt.date | None], text: str) -> str | None:
+    """Longest table key that is a dotted prefix of `text` (3.8 matches 3.8.10, not 3.80)."""
+    best = None
+    for key in versions:
+        if text == key or text.startswith(key + ".") or text.startswith(key + "-"):
+            if best is None or len(key) > len(best):
+                best = key
+    return best
+
+
+_VERSION_RE = re.compile(r"^v?(\d+(?:\.\d+)*)")
+_ALPINE_RE = re.compile(r"alpine(\d+\.\d+)")
+
+
+def product_for(ref: ImageRef) -> str | None:
+    aliases = _aliases()
+    for key in (ref.name, ref.repository, ref.last_component):
+        if key in aliases:
+            return aliases[key]
+    return None
+
+
+def image_verdicts(ref: ImageRef, extra: Iterable[Mapping[str, Any]] = ()) -> list[EolVerdict]:
+    """Every EOL fact the reference's tag reveals: the runtime version and the OS variant."""
+    products = _products(extra)
+    out: list[EolVerdict] = []
+    tag = ref.tag or ""
+    product = product_for(ref)
+    if product is None and ref.last_component in products:
+        product = ref.last_component
+    extra_names = {str(e["image"]).lower() for e in extra}
+    for name in (ref.name, ref.last_component):
+        if name in extra_names:
+            product = name
+    if product and product in products:
+        m = _VERSION_RE.match(tag)
+        if m:
+            key = _match_version(products[product], m.group(1))
+            if key is not None:
+                out.append(EolVerdict(product, key, products[product][key], "tag"))
+        elif product in ("debian", "ubuntu"):
+            code = tag.split("-")[0]
+            cn = _codenames().get(code)
+            if cn:
+                out.append(EolVerdict(cn[0], cn[1], products[cn[0]].get(cn[1]), "tag"))
+    # OS variant in the tag: -bookworm, -buster, -alpine3.15, -jammy
+    for part in re.split(r"[-_]", tag)[1:] if tag else []:
+        cn = _codenames().get(part)
+        if cn and not any(v.product == cn[0] for v in out):
+            out.append(EolVerdict(cn[0], cn[1], products[cn[0]].get(cn[1]), "variant"))
+        am = _ALPINE_RE.match(part)
+        if am and "alpine" in products:
+            key = _match_version(products["alpine"], am.group(1))
+            if key is not None:
+                out.append(EolVerdict("alpine", key, products["alpine"][key], "variant"))
+    return out
+
+
+def os_verdict(os_id: str, version_id: str, extra: Iterable[Mapping[str, Any]] = ()) -> EolVerdict | None:
+    """EOL fact for an /etc/os-release (ID, VERSION_ID) pair, for built images."""
+    products = _products(extra)
+    pid = os_id.lower()
+    if pid not in products:
+        return None
+    key = _match_version(products[pid], version_id)
+    if key is None:
+        return None
+    return EolVerdict(pid, key, products[pid][key], "os-release")

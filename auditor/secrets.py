@@ -1,0 +1,136 @@
+"""Secret detection by name and by value, and masking. Rules use it; no value found is ever printed.
+
+`find_secret(name, value)` says whether a literal looks like a secret and why, without returning
+the value. `mask(value)` gives a stand-in that reveals nothing but kind and length.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+# Known token formats: (kind, pattern). Anchored loosely: a value containing one is a secret.
+TOKEN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(rx))
+    for kind, rx in (
+        ("private key", r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----"),
+        ("AWS access key id", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA)[0-9A-Z]{16}\b"),
+        ("GitHub token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"),
+        ("OpenAI API key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}\b"),
+        ("Anthropic API key", r"\bsk-ant-[A-Za-z0-9_-]{20,}\b"),
+        ("Hugging Face token", r"\bhf_[A-Za-z0-9]{30,}\b"),
+        ("Slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b"),
+        ("Google API key", r"\bAIza[0-9A-Za-z_-]{35}\b"),
+        ("Stripe key", r"\b(?:sk|rk)_live_[0-9A-Za-z]{16,}\b"),
+        ("GitLab token", r"\bglpat-[A-Za-z0-9_-]{20,}\b"),
+        ("npm token", r"\bnpm_[A-Za-z0-9]{36}\b"),
+        ("Azure storage connection string", r"(?i)AccountKey=[A-Za-z0-9+/=]{20,}"),
+        ("Azure SAS token", r"(?i)[?&]sig=[A-Za-z0-9%+/=]{20,}"),
+        ("Azure Service Bus/Event Hub key", r"(?i)SharedAccessKey=[A-Za-z0-9+/=]{20,}"),
+        ("Application Insights instrumentation key", r"(?i)InstrumentationKey=[0-9a-f-]{36}.*;.*Key="),
+        ("connection string with password", r"(?i)(?:password|pwd)\s*=\s*[^;\s'\"$]{4,}"),
+        ("URL with credentials", r"\b[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@$]{3,}@[^\s/]+"),
+        ("JSON web token", r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
+        ("Twilio key", r"\bSK[0-9a-fA-F]{32}\b"),
+        ("SendGrid key", r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b"),
+    )
+)
+
+SECRET_NAME_RE = re.compile(
+    r"(?i)(pass(word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|"
+    r"client[_-]?secret|credential|connection[_-]?string|conn[_-]?str|auth[_-]?key|signing[_-]?key|"
+    r"encryption[_-]?key|master[_-]?key|account[_-]?key|sas[_-]?key|_key$|^key$)"
+)
+# names that contain a secret word but do not hold one
+NOT_SECRET_NAME_RE = re.compile(
+    r"(?i)(_file$|_path$|_dir$|_url$|_uri$|_endpoint$|_host$|_name$|_id$|_type$|_length$|_len$|_size$|_mode$|"
+    r"_enabled$|_version$|_ttl$|_timeout$|_header$|_format$|_field$|_ref$|keyvault|key_vault|secretname|"
+    r"_secret_name$|public[_-]?key|tokenizer|max_tokens|token_limit|num_tokens|keyring|gpg_key|_keyid$|"
+    r"key_?server|keys_?url|sha256|checksum|hash$|_md5$)"
+)
+PLACEHOLDER_RE = re.compile(
+    r"(?i)^(\s*|<[^>]*>|\{\{.*\}\}|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\$\([A-Za-z_][A-Za-z0-9_]*\)|changeme|change_me|"
+    r"replace[_-]?me|your[_-]?\w*|xxx+|\*+|dummy|example|placeholder|none|null|true|false|todo|tbd|secret|password|"
+    r"redacted|test|\.+|-+)$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SecretHit:
+    kind: str  # e.g. "GitHub token", "secret-named variable with a literal value"
+    length: int
+
+    @property
+    def masked(self) -> str:
+        return f"<redacted {self.kind}, {self.length} chars>"
+
+
+def shannon_entropy(s: str) -> float:
+    if not s:
+        return 0.0
+    counts = Counter(s)
+    n = len(s)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def token_kind(value: str) -> str | None:
+    """The kind of known token format inside `value`, if any."""
+    for kind, rx in TOKEN_PATTERNS:
+        if rx.search(value):
+            return kind
+    return None
+
+
+def is_placeholder(value: str) -> bool:
+    v = value.strip().strip("\"'")
+    return bool(PLACEHOLDER_RE.match(v)) or v.startswith(("$(", "${", "{{", "@Microsoft.KeyVault(", "secretref:",
+                                                              "keyvaultref:", "$"))
+
+
+def secret_name(name: str) -> bool:
+    return bool(SECRET_NAME_RE.search(name)) and not NOT_SECRET_NAME_RE.search(name)
+
+
+def high_entropy(value: str) -> bool:
+    v = value.strip()
+    if len(v) < 20 or " " in v or "/" in v.strip("/") and "://" in v:
+        return False
+    if not re.search(r"[0-9]", v) or not re.search(r"[A-Za-z]", v):
+        return False
+    return shannon_entropy(v) >= 4.0
+
+
+def find_secret(name: str | None, value: object) -> SecretHit | None:
+    """Does this (name, literal value) pair carry a secret? Returns kind and length, never the value."""
+    if not isinstance(value, str):
+        if value is None or isinstance(value, bool):
+            return None
+        value = str(value)
+    v = value.strip()
+    if not v or is_placeholder(v):
+        return None
+    kind = token_kind(v)
+    if kind:
+        return SecretHit(kind, len(v))
+    if name and secret_name(name):
+        if len(v) >= 4 and not v.isdigit():
+            return SecretHit(f"literal value of secret-named {name!s}"[:80], len(v))
+        return None
+    if high_entropy(v) and (name is None or not NOT_SECRET_NAME_RE.search(name)):
+        return SecretHit("high-entropy string", len(v))
+    return None
+
+
+def mask(value: str) -> str:
+    """A stand-in revealing nothing of the value but its length."""
+    return f"<redacted, {len(value)} chars>"
+
+
+def redact_text(text: str) -> str:
+    """Replace every known token format inside free text (commands, messages) with a mask."""
+    out = text
+    for kind, rx in TOKEN_PATTERNS:
+        out = rx.sub(lambda m, k=kind: f"<redacted {k}>", out)  # type: ignore[misc]
+    return out
