@@ -35,35 +35,38 @@ def _excluded(rel: str, name: str, patterns: Iterable[str]) -> bool:
 def walk(paths: Iterable[str], excludes: Iterable[str] = (), cwd: Path | None = None) -> Iterator[SourceFile]:
     cwd = cwd or Path.cwd()
     excludes = tuple(excludes)
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for raw in paths:
         root = Path(raw)
         if root.is_file():
-            resolved = root.resolve()
-            if resolved not in seen:
-                seen.add(resolved)
+            key = os.path.realpath(root)
+            if key not in seen:
+                seen.add(key)
                 yield SourceFile(root, display_path(root, cwd), root.name)
             continue
+        root_display = display_path(root, cwd)
+        prefix = "" if root_display == "." else root_display + "/"
+        root_key = os.path.realpath(root)
         for dirpath, dirnames, filenames in os.walk(root):
             base = Path(dirpath)
-            rel_dir = base.relative_to(root).as_posix()
+            rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
             keep = []
             for d in sorted(dirnames):
                 rel = d if rel_dir == "." else f"{rel_dir}/{d}"
-                if d in SKIP_DIRS or (base / d / "pyvenv.cfg").exists() or _excluded(rel, d, excludes):
+                if d in SKIP_DIRS or os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg")) or \
+                        _excluded(rel, d, excludes):
                     continue
                 keep.append(d)
             dirnames[:] = keep
             for f in sorted(filenames):
-                p = base / f
                 rel = f if rel_dir == "." else f"{rel_dir}/{f}"
                 if _excluded(rel, f, excludes):
                     continue
-                resolved = p.resolve()
-                if resolved in seen:
+                key = f"{root_key}/{rel}"
+                if key in seen:
                     continue
-                seen.add(resolved)
-                yield SourceFile(p, display_path(p, cwd), rel)
+                seen.add(key)
+                yield SourceFile(base / f, prefix + rel, rel)
 
 
 def load_file(file: SourceFile, options: LoadOptions) -> LoadResult:

@@ -21,12 +21,15 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from auditor.model import LineList, LineMap
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_RESOLVER = yaml.resolver.Resolver()
+PLAIN = "auditor:plain"  # a plain scalar whose implicit type is resolved only when converted
 
 MAX_DEPTH = 200
 MAX_EXPANDED_NODES = 2_000_000
-_ANCHOR_RE = re.compile(r"&[^\s\[\]{},]")
+# An alias is `*name` after start of line, white space or a flow indicator: a superset test that
+# lets the (costly) expansion check run only on documents that may contain aliases.
+_ALIAS_RE = re.compile(r"(?:^[ \t]*|[:\-\[{,?][ \t]+|[\[{,])\*[^\s\[\]{},]", re.MULTILINE)
 
 STR = "tag:yaml.org,2002:str"
 INT = "tag:yaml.org,2002:int"
@@ -40,9 +43,20 @@ class YamlRefused(ValueError):
     """The input is refused on purpose (hostile or beyond limits), not merely malformed."""
 
 
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml composer that defers implicit tag resolution (a Python call per scalar) to conversion."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode:
+            return PLAIN if implicit[0] else STR
+        return _RESOLVER.DEFAULT_SEQUENCE_TAG if kind is SequenceNode else _RESOLVER.DEFAULT_MAPPING_TAG
+
+
 def _scalar(node: ScalarNode) -> Any:
     tag = node.tag
     value: str = node.value
+    if tag == PLAIN:
+        tag = _RESOLVER.resolve(ScalarNode, value, (True, False))
     if tag == STR:
         return value
     if tag == NULL:
@@ -114,7 +128,7 @@ def convert(node: Node, depth: int = 0) -> Any:
         out = LineMap(node.start_mark.line + 1)
         merges: list[Node] = []
         for knode, vnode in node.value:
-            if knode.tag == MERGE:
+            if knode.tag in (MERGE, PLAIN) and knode.value == "<<" and isinstance(knode, ScalarNode):
                 merges.append(vnode)
                 continue
             k = _key(knode)
@@ -173,7 +187,7 @@ class YamlDoc:
 def compose_documents(text: str, check_aliases: bool | None = None) -> Iterator[YamlDoc]:
     """Compose every document of `text` (C speed), refusing alias bombs before any expansion."""
     if check_aliases is None:
-        check_aliases = _ANCHOR_RE.search(text) is not None
+        check_aliases = _ALIAS_RE.search(text) is not None
     loader = _Loader(text)
     try:
         index = 0

@@ -82,6 +82,24 @@ def _meta(node: MappingNode) -> tuple[str | None, str | None, str | None, str | 
     return api, kind, name, ns
 
 
+LARGE_DOCUMENT = 128 * 1024  # characters; larger documents are re-read on demand instead of kept as nodes
+
+
+def _reload(path: str, index: str) -> Any:
+    """Re-read one document of a file (for large documents whose nodes were not kept in memory)."""
+    with open(path, encoding="utf-8-sig") as fh:
+        text = fh.read()
+    doc_i, _, item_i = index.partition(".")
+    for doc in compose_documents(text):
+        if doc.index == int(doc_i):
+            if not item_i:
+                return doc.to_python()
+            items = doc.top("items")
+            if isinstance(items, SequenceNode):
+                return convert(items.value[int(item_i)])
+    raise ValueError(f"document {index} of {path} is gone")
+
+
 def make_resource(node: MappingNode, file: SourceFile, index: str, line: int) -> Resource | None:
     api, kind, name, ns = _meta(node)
     if not api or not kind:
@@ -100,7 +118,9 @@ def make_resource(node: MappingNode, file: SourceFile, index: str, line: int) ->
         annotations=ann,
         extra={"apiVersion": api, "index": index},
         suppressions=sups,
-        build=lambda n=node: convert(n),  # type: ignore[misc]
+        build=(lambda n=node: convert(n))  # type: ignore[misc]
+        if node.end_mark.index - node.start_mark.index <= LARGE_DOCUMENT
+        else (lambda p=str(file.path), i=index: _reload(p, i)),  # type: ignore[misc]
     )
 
 
