@@ -132,7 +132,7 @@ def load(file: SourceFile, text: str, options: LoadOptions) -> LoadResult:
     try:
         for doc in compose_documents(text):
             node = doc.node
-            if node is None:
+            if node is None or (isinstance(node, ScalarNode) and node.value in ("", "~", "null", "Null", "NULL")):
                 continue  # empty or comment-only document
             if not isinstance(node, MappingNode):
                 out.errors.append(
