@@ -215,12 +215,17 @@ def load_one(text: str) -> Any:
 
 
 def describe_error(exc: BaseException) -> str:
-    """A one-line, position-bearing message for a YAML error."""
+    """A one-line, position-bearing message for a YAML error (what and where, and what it was in)."""
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
         what = exc.problem or exc.context or "invalid YAML"
-        return f"invalid YAML: {what}{where}"
+        ctx = ""
+        if exc.context and exc.context_mark is not None and exc.problem:
+            ctx = f", {exc.context} started at line {exc.context_mark.line + 1}"
+        return f"invalid YAML: {what}{where}{ctx}"
     if isinstance(exc, YamlRefused):
         return f"refused: {exc}"
+    if isinstance(exc, RecursionError):
+        return "refused: YAML nesting too deep"
     return f"invalid YAML: {exc}"
