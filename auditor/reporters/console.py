@@ -36,7 +36,7 @@ def _where(f: Finding) -> str:
 def render(report: Report, options: RenderOptions) -> str:
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=options.color, no_color=not options.color,
-                      width=options.width or 120, highlight=False, soft_wrap=False)
+                      width=options.width or 120, highlight=False, soft_wrap=not options.color)
     sc = report.score
     s = report.summary
     head = Text()
