@@ -17,7 +17,7 @@ SEVERITY_RANK: dict[str, int] = {s: i for i, s in enumerate(reversed(SEVERITIES)
 SEVERITY_WEIGHT: dict[str, float] = {"critical": 10.0, "high": 6.0, "medium": 3.0, "low": 1.0, "info": 0.5}
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     PASS = "pass"
     FAIL = "fail"
     ERROR = "error"
@@ -81,7 +81,7 @@ def line_at(data: Any, path: Sequence[PathKey]) -> int | None:
             if key < len(node.item_lines):
                 best = node.item_lines[key]
             node = node[key]
-        elif isinstance(node, Mapping) and key in node:
+        elif isinstance(node, Mapping) and key in node:  # noqa: SIM114
             node = node[key]
         elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
             node = node[key]

@@ -49,31 +49,31 @@ def score(
             counts[c][f.status] += 1
 
     controls: list[ControlResult] = []
-    for c in checklist.controls:
-        if c.retired:
+    for ctl in checklist.controls:
+        if ctl.retired:
             continue
-        n = counts.get(c.id, {})
+        n = counts.get(ctl.id, {})
         passed, failed = n.get("pass", 0), n.get("fail", 0)
         suppressed, errors, na = n.get("suppressed", 0), n.get("error", 0), n.get("not_assessed", 0)
         assessed = passed + failed + suppressed
-        applicable = bool(present.intersection(c.targets))
+        is_applicable = bool(present.intersection(ctl.targets))
         controls.append(
             ControlResult(
-                id=c.id,
-                title=c.title,
-                section=c.section,
-                severity=overrides.get(c.id, c.severity),  # type: ignore[arg-type]
-                scope=c.scope,
-                targets=c.targets,
+                id=ctl.id,
+                title=ctl.title,
+                section=ctl.section,
+                severity=overrides.get(ctl.id, ctl.severity),  # type: ignore[arg-type]
+                scope=ctl.scope,
+                targets=ctl.targets,
                 status=_status(passed + suppressed, failed, errors, na),  # type: ignore[arg-type]
-                applicable=applicable,
+                applicable=is_applicable,
                 score=round(100.0 * (passed + suppressed) / assessed, 1) if assessed else None,
                 passed=passed,
                 failed=failed,
                 errors=errors,
                 not_assessed=na,
                 suppressed=suppressed,
-                rules=tuple(sorted(rules_by_control.get(c.id, ()))),
+                rules=tuple(sorted(rules_by_control.get(ctl.id, ()))),
             )
         )
 
@@ -87,16 +87,16 @@ def score(
     sections: list[SectionResult] = []
     for s in checklist.sections:
         items = [c for c in controls if c.section == s.id and c.applicable]
-        assessed = [c for c in items if c.score is not None]
+        scored = [c for c in items if c.score is not None]
         statuses = {c.status for c in items}
         sections.append(
             SectionResult(
                 id=s.id,
                 title=s.title,
                 score=weighted(items),
-                coverage=round(len(assessed) / len(items), 3) if items else 0.0,
+                coverage=round(len(scored) / len(items), 3) if items else 0.0,
                 controls_applicable=len(items),
-                controls_assessed=len(assessed),
+                controls_assessed=len(scored),
                 status="fail" if "fail" in statuses else "pass" if "pass" in statuses
                 else "error" if "error" in statuses else "not_assessed",
             )

@@ -18,6 +18,7 @@ import datetime as dt
 import fnmatch
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal
 
 from auditor.model import Suppression
 from auditor.report import Finding, SuppressionInfo, SuppressionRecord
@@ -153,6 +154,7 @@ def apply(
     records = []
     for i, s in enumerate(subs):
         expired = s.expires is not None and s.expires < today
+        status: Literal["used", "unused", "expired", "invalid"]
         if s.problem is not None:
             status = "invalid"
         elif expired:

@@ -56,7 +56,7 @@ def _scalar(node: ScalarNode) -> Any:
     tag = node.tag
     value: str = node.value
     if tag == PLAIN:
-        tag = _RESOLVER.resolve(ScalarNode, value, (True, False))
+        tag = _RESOLVER.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
     if tag == STR:
         return value
     if tag == NULL:
@@ -165,7 +165,8 @@ class YamlDoc:
         if isinstance(self.node, MappingNode):
             for knode, vnode in self.node.value:
                 if isinstance(knode, ScalarNode) and knode.value == key:
-                    return vnode
+                    found: Node = vnode
+                    return found
         return None
 
     def top_scalar(self, key: str) -> str | None:

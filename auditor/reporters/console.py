@@ -13,8 +13,8 @@ from rich.table import Table
 from rich.text import Text
 
 from auditor.model import SEVERITY_RANK
-from auditor.reporters import RenderOptions
 from auditor.report import Finding, Report
+from auditor.reporters import RenderOptions
 
 _SEV_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 _STATUS_STYLE = {"pass": "green", "fail": "red", "error": "magenta", "not_assessed": "dim", "suppressed": "blue"}
@@ -107,7 +107,7 @@ def render(report: Report, options: RenderOptions) -> str:
     g = report.gate
     verdict = Text("GATE PASSED" if g.passed else "GATE FAILED", style="bold green" if g.passed else "bold red")
     verdict.append(f"  (fail-on {g.fail_on}" + (f", min-score {g.min_score:g}" if g.min_score is not None else "") + ")")
-    for r in g.reasons:
-        verdict.append(f"\n  - {r}")
+    for reason in g.reasons:
+        verdict.append(f"\n  - {reason}")
     console.print(verdict)
     return buf.getvalue()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from auditor.reporters import RenderOptions
 from auditor.report import Report
+from auditor.reporters import RenderOptions
 
 
 def render(report: Report, options: RenderOptions) -> str:
