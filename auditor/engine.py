@@ -25,6 +25,7 @@ from auditor.model import (
     format_path,
 )
 from auditor.report import Finding, FindingLocation
+from auditor.secrets import redact_text
 
 FINGERPRINT_VERSION = "v1"
 
@@ -109,6 +110,9 @@ class _Emitter:
         severity: str | None = None,
     ) -> None:
         m = self.rule.meta
+        if status != "pass":  # defence in depth: no known token format leaves the engine, whatever a rule wrote
+            message = redact_text(message)
+            evidence = redact_text(evidence) if evidence else evidence
         obj_path = format_path(path) if path else None
         if line is None and path:
             line = res.line_of(path)

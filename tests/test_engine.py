@@ -95,3 +95,28 @@ def test_rule_with_unknown_control_is_refused(tmp_path: Path) -> None:
                                                  'target="azure", kinds=["Pod"], rationale="Keep'))
     proc = run_cli("scan", str(tmp_path), "--rules-dir", str(rules))
     assert proc.returncode == 2 and "targets azure" in proc.stderr
+
+
+LEAKY = '''
+from auditor.api import Violation, rule
+
+
+@rule(code="ORG010", name="leaky-message", title="Leaky", controls=["SEC-NO-PLAINTEXT-SECRETS"],
+      target="kubernetes", kinds=["Pod"], rationale="r", remediation="r")
+def leaky(res, ctx):
+    """A careless rule that puts a value in its message."""
+    yield Violation("found ghp_abcdefghijklmnopqrstuvwxyz0123456789AB in env", evidence="AKIAABCDEFGHIJKLMNOP")
+'''
+
+
+def test_engine_redacts_known_tokens_even_from_careless_rules(tmp_path: Path) -> None:
+    rules = tmp_path / "r"
+    rules.mkdir()
+    (rules / "leaky.py").write_text(LEAKY)
+    (tmp_path / "pod.yaml").write_text(POD)
+    proc = run_cli("scan", str(tmp_path / "pod.yaml"), "--rules-dir", str(rules), "--select", "ORG010",
+                   "--format", "json", "--format", "console", "--fail-on", "none")
+    assert proc.returncode == 0, proc.stderr
+    assert "ghp_abcdefghijklmnopqrstuvwxyz0123456789AB" not in proc.stdout
+    assert "AKIAABCDEFGHIJKLMNOP" not in proc.stdout
+    assert "<redacted GitHub token>" in proc.stdout
