@@ -3,11 +3,16 @@ paths, inherited security context, label selectors. Pure functions over the obje
 
 from __future__ import annotations
 
+import re
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.model import ObjPath, Resource
+
+if TYPE_CHECKING:
+    from auditor.inventory import Inventory
 
 POD_KINDS: tuple[str, ...] = (
     "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob",
@@ -166,3 +171,232 @@ def env_entries(c: Container) -> Iterator[tuple[int, Mapping[str, Any]]]:
         for i, e in enumerate(env):
             if isinstance(e, Mapping):
                 yield i, e
+
+
+# ---- more helpers for the rule pack ------------------------------------------------------------
+
+LONG_RUNNING_EXEMPT_RESTART = ("Never", "OnFailure")
+_MEM_UNITS = {
+    "": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,
+    "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60, "m": 0.001,
+}
+_QTY_RE = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m)?\s*$")
+GPU_RESOURCE_RE = re.compile(r"(?i)^(nvidia\.com/(gpu|mig-.*)|amd\.com/gpu|gpu\.intel\.com/.*|habana\.ai/gaudi|"
+                             r"aws\.amazon\.com/neuron.*|google\.com/tpu|.*/gpu)$")
+
+
+def ns_of(res: Resource) -> str:
+    """The namespace a manifest object lands in when none is written: `default`."""
+    return res.namespace or "default"
+
+
+def quantity(value: Any) -> float | None:
+    """A Kubernetes resource quantity as a number (bytes for memory, cores for cpu); None if unparsable."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    m = _QTY_RE.match(str(value))
+    if not m:
+        return None
+    return float(m.group(1)) * _MEM_UNITS[m.group(2) or ""]
+
+
+def resource_field(c: Container, section: str, name: str) -> Any:
+    """resources.<section>.<name> of a container (requests/limits), None when absent."""
+    return _get(c.data, "resources", section, name)
+
+
+def effective_request(c: Container, name: str) -> Any:
+    """The request the API server ends up with: the declared request, else the limit (defaulted from it)."""
+    req = resource_field(c, "requests", name)
+    return req if req is not None else resource_field(c, "limits", name)
+
+
+def is_job_like(res: Resource) -> bool:
+    """Jobs, CronJobs, and bare Pods/templates that do not restart: run-to-completion work."""
+    if res.kind in JOB_KINDS:
+        return True
+    if res.kind in ("Pod", "PodTemplate"):
+        spec, _ = pod_spec(res)
+        return spec is not None and spec.get("restartPolicy") in LONG_RUNNING_EXEMPT_RESTART
+    return False
+
+
+def annotations(obj: Any) -> Mapping[str, Any]:
+    ann = _get(obj, "metadata", "annotations")
+    return ann if isinstance(ann, Mapping) else {}
+
+
+def workload_annotations(res: Resource) -> dict[str, Any]:
+    """Annotations of the object and of its pod template (the template's win)."""
+    out = dict(annotations(res.data))
+    meta, _ = pod_template_metadata(res)
+    ann = meta.get("annotations") if isinstance(meta, Mapping) else None
+    if isinstance(ann, Mapping) and res.kind != "Pod":
+        out.update(ann)
+    return out
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def str_list(value: Any) -> list[str]:
+    """Strings of a YAML list; a lone string counts as one item (a common manifest mistake)."""
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in as_list(value) if v is not None and not isinstance(v, (Mapping, list))]
+
+
+def container_path_or(c: Container, *keys: str) -> ObjPath:
+    """Path to the deepest of `keys` that exists in the container, else the container itself."""
+    node: Any = c.data
+    path: ObjPath = c.path
+    for k in keys:
+        if not isinstance(node, Mapping) or k not in node:
+            break
+        node = node[k]
+        path = (*path, k)
+    return path
+
+
+def env_names(c: Container) -> list[str]:
+    return [str(e.get("name")) for _, e in env_entries(c) if e.get("name") is not None]
+
+
+def env_from_refs(c: Container, kind: str) -> list[str]:
+    """Names of ConfigMaps (kind='configMapRef') or Secrets (kind='secretRef') a container imports wholesale."""
+    out = []
+    for item in as_list(c.data.get("envFrom")):
+        ref = _get(item, kind, "name")
+        if ref is not None:
+            out.append(str(ref))
+    return out
+
+
+def volumes(res: Resource) -> Iterator[tuple[int, Mapping[str, Any], ObjPath]]:
+    spec, base = pod_spec(res)
+    if spec is None:
+        return
+    for i, v in enumerate(as_list(spec.get("volumes"))):
+        if isinstance(v, Mapping):
+            yield i, v, (*base, "volumes", i)
+
+
+# ---- estate index: built once per inventory, keyed by it -------------------------------------
+
+SCALER_KINDS = ("HorizontalPodAutoscaler", "ScaledObject")
+
+
+@dataclass(frozen=True)
+class EstateIndex:
+    """Lookups rules need across files of one scan, built once per Inventory (rules stay stateless)."""
+
+    scalers: Mapping[tuple[str, str, str], tuple[Resource, ...]]  # (ns, kind lower, name) -> HPAs/ScaledObjects
+    pdbs: Mapping[str, tuple[Resource, ...]]  # ns -> PodDisruptionBudgets
+    service_accounts: Mapping[tuple[str, str], Resource]  # (ns, name)
+    config_maps: Mapping[tuple[str, str], Resource]  # (ns, name)
+    workloads: Mapping[tuple[str, str, str], Resource]  # (ns, kind lower, name)
+    limit_ranges: Mapping[str, tuple[Resource, ...]]  # ns -> LimitRanges
+
+
+_INDEXES: weakref.WeakKeyDictionary[Inventory, EstateIndex] = weakref.WeakKeyDictionary()
+
+
+def scale_target(scaler: Resource) -> tuple[str, str] | None:
+    """(kind lower, name) that an HPA or KEDA ScaledObject scales (KEDA defaults kind to Deployment)."""
+    ref = _get(scaler.data, "spec", "scaleTargetRef")
+    if not isinstance(ref, Mapping) or not ref.get("name"):
+        return None
+    kind = ref.get("kind") or ("Deployment" if scaler.kind == "ScaledObject" else None)
+    if not kind:
+        return None
+    return str(kind).lower(), str(ref["name"])
+
+
+def estate_index(inv: Inventory) -> EstateIndex:
+    """The cross-file index of one scan: cached per Inventory object, dropped with it."""
+    idx = _INDEXES.get(inv)
+    if idx is not None:
+        return idx
+    scalers: dict[tuple[str, str, str], list[Resource]] = {}
+    pdbs: dict[str, list[Resource]] = {}
+    sas: dict[tuple[str, str], Resource] = {}
+    cms: dict[tuple[str, str], Resource] = {}
+    wls: dict[tuple[str, str, str], Resource] = {}
+    lrs: dict[str, list[Resource]] = {}
+    for r in inv.of_kind("kubernetes", *SCALER_KINDS):
+        tgt = scale_target(r)
+        if tgt is not None:
+            scalers.setdefault((ns_of(r), *tgt), []).append(r)
+    for r in inv.of_kind("kubernetes", "PodDisruptionBudget"):
+        pdbs.setdefault(ns_of(r), []).append(r)
+    for r in inv.of_kind("kubernetes", "ServiceAccount"):
+        sas.setdefault((ns_of(r), r.name), r)
+    for r in inv.of_kind("kubernetes", "ConfigMap"):
+        cms.setdefault((ns_of(r), r.name), r)
+    for r in inv.of_kind("kubernetes", *POD_KINDS):
+        wls.setdefault((ns_of(r), r.kind.lower(), r.name), r)
+    for r in inv.of_kind("kubernetes", "LimitRange"):
+        lrs.setdefault(ns_of(r), []).append(r)
+    idx = EstateIndex(
+        {k: tuple(v) for k, v in scalers.items()},
+        {k: tuple(v) for k, v in pdbs.items()},
+        sas,
+        cms,
+        wls,
+        {k: tuple(v) for k, v in lrs.items()},
+    )
+    _INDEXES[inv] = idx
+    return idx
+
+
+def scalers_of(res: Resource, inv: Inventory) -> tuple[Resource, ...]:
+    """HPAs and KEDA ScaledObjects anywhere in the scan whose scaleTargetRef is this workload."""
+    return estate_index(inv).scalers.get((ns_of(res), res.kind.lower(), res.name), ())
+
+
+def pdbs_selecting(res: Resource, inv: Inventory) -> list[Resource]:
+    """PodDisruptionBudgets in the workload's namespace whose selector matches its pod labels."""
+    labels = pod_labels(res)
+    if not labels:
+        return []
+    return [p for p in estate_index(inv).pdbs.get(ns_of(res), ())
+            if selector_matches(_get(p.data, "spec", "selector"), labels)]
+
+
+def scaler_min_replicas(scaler: Resource) -> int | None:
+    """minReplicas of an HPA (default 1) or minReplicaCount of a ScaledObject (default 0)."""
+    spec = _get(scaler.data, "spec")
+    key, default = ("minReplicaCount", 0) if scaler.kind == "ScaledObject" else ("minReplicas", 1)
+    val = _get(spec, key)
+    if val is None:
+        return default
+    try:
+        return int(val)
+    except (TypeError, ValueError):
+        return None
+
+
+def configmap_keys(res: Resource, c: Container, inv: Inventory) -> list[str]:
+    """Keys a container imports through envFrom configMapRef, for ConfigMaps present in the scan."""
+    cms = estate_index(inv).config_maps
+    out: list[str] = []
+    for name in env_from_refs(c, "configMapRef"):
+        cm = cms.get((ns_of(res), name))
+        data = _get(cm.data, "data") if cm is not None else None
+        if isinstance(data, Mapping):
+            out.extend(str(k) for k in data)
+    return out
+
+
+def is_windows(res: Resource) -> bool:
+    """Pods that declare spec.os.name windows (Linux securityContext fields do not apply to them)."""
+    spec, _ = pod_spec(res)
+    return str(_get(spec, "os", "name") or "").lower() == "windows"
+
+
+def security_context_path(c: Container, *keys: str) -> ObjPath:
+    """The deepest existing of securityContext.<keys...> in the container, falling back to the container."""
+    return container_path_or(c, "securityContext", *keys)
