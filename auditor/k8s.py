@@ -400,3 +400,9 @@ def is_windows(res: Resource) -> bool:
 def security_context_path(c: Container, *keys: str) -> ObjPath:
     """The deepest existing of securityContext.<keys...> in the container, falling back to the container."""
     return container_path_or(c, "securityContext", *keys)
+
+
+def is_builtin_rbac(res: Resource) -> bool:
+    """Kubernetes' own bootstrap RBAC objects (cluster-admin, system:*), labelled by the API server."""
+    labels = labels_of(res)
+    return str(labels.get("kubernetes.io/bootstrapping")) == "rbac-defaults"
