@@ -406,3 +406,52 @@ def is_builtin_rbac(res: Resource) -> bool:
     """Kubernetes' own bootstrap RBAC objects (cluster-admin, system:*), labelled by the API server."""
     labels = labels_of(res)
     return str(labels.get("kubernetes.io/bootstrapping")) == "rbac-defaults"
+
+
+# ---- telemetry: Application Insights / OpenTelemetry evidence on a workload ------------------
+
+APPINSIGHTS_ENV = ("APPLICATIONINSIGHTS_CONNECTION_STRING", "APPINSIGHTS_INSTRUMENTATIONKEY",
+                   "APPINSIGHTS_CONNECTION_STRING", "APPLICATIONINSIGHTS_INSTRUMENTATIONKEY")
+OTEL_EXPORTER_RE = re.compile(r"^OTEL_EXPORTER_(OTLP|ZIPKIN|JAEGER)(_[A-Z]+)*_ENDPOINT$|^OTEL_TRACES_EXPORTER$|"
+                              r"^OTEL_EXPORTER_OTLP_HEADERS$")
+TRACING_ENV_RE = re.compile(r"(?i)^(OTEL_|JAEGER_|ZIPKIN_|DD_TRACE_|DD_AGENT_HOST$|ELASTIC_APM_|"
+                            r"APPLICATIONINSIGHTS_CONNECTION_STRING$|APPINSIGHTS_INSTRUMENTATIONKEY$)|TRACING|TRACER")
+OTEL_INJECT_PREFIX = "instrumentation.opentelemetry.io/inject-"
+_OFF_VALUES = ("", "false", "0", "none", "no", "off", "disabled")
+
+
+@dataclass(frozen=True, slots=True)
+class EnvVar:
+    name: str
+    value: Any  # the literal value, or None when it comes from valueFrom / a ConfigMap
+    path: ObjPath
+
+
+def workload_env(res: Resource, inv: Inventory | None = None) -> list[EnvVar]:
+    """Env vars of the long-running containers, plus keys imported with envFrom configMapRef when the
+    ConfigMap is in the scan (their values included)."""
+    out: list[EnvVar] = []
+    cms = estate_index(inv).config_maps if inv is not None else {}
+    for c in containers(res, init=False, ephemeral=False):
+        for i, e in env_entries(c):
+            if e.get("name") is not None:
+                out.append(EnvVar(str(e["name"]), e.get("value"), (*c.path, "env", i)))
+        for j, item in enumerate(as_list(c.data.get("envFrom"))):
+            name = _get(item, "configMapRef", "name")
+            cm = cms.get((ns_of(res), str(name))) if name is not None else None
+            data = _get(cm.data, "data") if cm is not None else None
+            if isinstance(data, Mapping):
+                out.extend(EnvVar(str(k), v, (*c.path, "envFrom", j)) for k, v in data.items())
+    return out
+
+
+def is_off(value: Any) -> bool:
+    return value is not None and str(value).strip().lower() in _OFF_VALUES
+
+
+def otel_injection(res: Resource) -> str | None:
+    """The OpenTelemetry Operator inject-* annotation enabling auto-instrumentation, if any."""
+    for key, val in workload_annotations(res).items():
+        if str(key).startswith(OTEL_INJECT_PREFIX) and not is_off(val):
+            return str(key)
+    return None
