@@ -455,3 +455,71 @@ def otel_injection(res: Resource) -> str | None:
         if str(key).startswith(OTEL_INJECT_PREFIX) and not is_off(val):
             return str(key)
     return None
+
+
+# ---- probes and resources --------------------------------------------------------------------
+
+
+def has_probe(c: Container, probe: str) -> bool:
+    return isinstance(c.data.get(probe), Mapping)
+
+
+def long_running_containers(res: Resource) -> list[Container]:
+    """Main containers of a long-running workload (probes apply to them); empty for run-to-completion work."""
+    if is_job_like(res):
+        return []
+    return list(containers(res, init=False, ephemeral=False))
+
+
+def limit_range_defaults(res: Resource, inv: Inventory) -> dict[str, set[str]]:
+    """What LimitRanges (type Container) of the workload's namespace default: {'requests': {...}, 'limits': {...}}.
+    A `default` limit also becomes the request when no defaultRequest is given."""
+    out: dict[str, set[str]] = {"requests": set(), "limits": set()}
+    for lr in estate_index(inv).limit_ranges.get(ns_of(res), ()):
+        for item in as_list(_get(lr.data, "spec", "limits")):
+            if str(_get(item, "type") or "Container") != "Container":
+                continue
+            for key, dest in (("defaultRequest", ("requests",)), ("default", ("limits", "requests"))):
+                vals = _get(item, key)
+                if isinstance(vals, Mapping):
+                    for d in dest:
+                        out[d].update(str(k) for k in vals)
+    return out
+
+
+MODEL_SERVER_IMAGE_RE = re.compile(
+    r"(?i)(triton|torchserve|vllm|text-generation-inference|(^|[/_-])tgi([:_-]|$)|kserve|seldon|mlserver|"
+    r"tensorflow/serving|tf-?serving|ollama|llama[.-]?cpp|sglang|text-embeddings-inference|lmdeploy|localai|"
+    r"model[_-]?server|openvino|nim[/-]|ray-?llm)"
+)
+MODEL_HINT_RE = re.compile(r"(?i)(model)")
+MODEL_ARG_RE = re.compile(r"(?i)(--model|model[_-]?(repository|store|path|dir|id|name)|\.gguf|\.safetensors|"
+                          r"\.onnx|\.pt\b|huggingface)")
+
+
+def model_server_signals(c: Container, memory_threshold: float) -> list[str]:
+    """Why a container looks like it loads a large model at start (empty list: it does not)."""
+    why: list[str] = []
+    image = c.data.get("image")
+    if isinstance(image, str) and MODEL_SERVER_IMAGE_RE.search(image):
+        why.append(f"model-server image {image}")
+    for section in ("requests", "limits"):
+        res = _get(c.data, "resources", section)
+        if not isinstance(res, Mapping):
+            continue
+        for k, v in res.items():
+            if GPU_RESOURCE_RE.match(str(k)) and quantity(v):
+                why.append(f"requests GPU {k}")
+            if str(k) == "memory":
+                q = quantity(v)
+                if q is not None and q >= memory_threshold:
+                    why.append(f"memory {section[:-1]} {v}")
+    names = env_names(c)
+    if any(MODEL_HINT_RE.search(n) for n in names):
+        why.append("model env " + next(n for n in names if MODEL_HINT_RE.search(n)))
+    for key in ("command", "args"):
+        for a in as_list(c.data.get(key)):
+            if isinstance(a, str) and MODEL_ARG_RE.search(a):
+                why.append(f"{key} mention a model")
+                break
+    return sorted(set(why))
