@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from auditor.model import ObjPath, Resource
+from auditor.secrets import SecretHit, find_secret, token_kind
 
 if TYPE_CHECKING:
     from auditor.inventory import Inventory
@@ -523,3 +524,32 @@ def model_server_signals(c: Container, memory_threshold: float) -> list[str]:
                 why.append(f"{key} mention a model")
                 break
     return sorted(set(why))
+
+
+# ---- literal secrets in manifests --------------------------------------------------------------
+
+_NOT_SECRET_VALUE_RE = re.compile(
+    r"(?i)^(?:[/~]|\.{1,2}/|[a-z][a-z0-9+.-]*://[^@]*$|[a-z0-9-]+(?:\.[a-z0-9-]+)*:\d{1,5}$|"
+    r"[a-z0-9-]+(?:\.[a-z0-9-]+)+$|change[_-]?me|replace[_-]?me|my[_-]?|value$|<)"
+)
+_ADDRESS_NAME_RE = re.compile(r"(?i)(addr|address|host|hostname|server|service|url|uri|endpoint|port|path|dir|file|"
+                              r"image|version|region|zone|namespace|bucket|label|labels)$")
+
+
+def literal_secret(name: str | None, value: Any) -> SecretHit | None:
+    """`auditor.secrets.find_secret` for manifest literals, minus the usual false alarms: paths, URLs
+    without credentials, host:port and DNS names, `changeme`-style placeholders, and high-entropy strings
+    under address-like names (SERVICE_ADDR). Known token formats always count."""
+    hit = find_secret(name, value)
+    if hit is None:
+        return None
+    text = str(value).strip().strip("\"'")
+    if token_kind(text):
+        return hit
+    if _NOT_SECRET_VALUE_RE.match(text):
+        return None
+    if name and re.fullmatch(r"[A-Z][A-Z0-9_]*", text) and (name.upper() in text or text in name.upper()):
+        return None  # GOOGLE_API_KEY: GOOGLE_API_KEY_VAL, a placeholder named after the variable
+    if hit.kind == "high-entropy string" and name and _ADDRESS_NAME_RE.search(name):
+        return None
+    return hit

@@ -7,9 +7,8 @@ from typing import Any
 
 from auditor.api import Context, NotApplicable, Passed, Violation, rule
 from auditor.inventory import Inventory
-from auditor.k8s import POD_KINDS, as_list, containers, env_entries, env_from_refs, get, ns_of, volumes
+from auditor.k8s import POD_KINDS, as_list, containers, env_entries, get, literal_secret, ns_of, volumes
 from auditor.model import ObjPath, Resource
-from auditor.secrets import find_secret
 
 CSI_DRIVER = "secrets-store.csi.k8s.io"
 
@@ -63,7 +62,7 @@ def _secret_refs(res: Resource) -> Iterator[tuple[str, ObjPath]]:
 def _inline_secret(res: Resource) -> ObjPath | None:
     for c in containers(res):
         for i, e in env_entries(c):
-            if "value" in e and find_secret(str(e.get("name") or ""), e.get("value")) is not None:
+            if "value" in e and literal_secret(str(e.get("name") or ""), e.get("value")) is not None:
                 return (*c.path, "env", i, "value")
     return None
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.k8s import POD_KINDS, container_path_or, containers, effective_request, limit_range_defaults, resource_field
+from auditor.k8s import (
+    POD_KINDS,
+    container_path_or,
+    containers,
+    effective_request,
+    limit_range_defaults,
+    resource_field,
+)
 
 
 @rule(

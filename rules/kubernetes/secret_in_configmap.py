@@ -6,11 +6,15 @@ import re
 from collections.abc import Iterator, Mapping
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.k8s import get
-from auditor.secrets import find_secret, token_kind
+from auditor.k8s import get, literal_secret
+from auditor.secrets import token_kind
 
 # `name = value`, `name: value`, `"name": "value"`, `export NAME=value` inside a config file
 _ASSIGN_RE = re.compile(r"""^\s*(?:export\s+)?["']?([A-Za-z_][\w.-]*)["']?\s*[:=]\s*["']?([^"'#\s,]+)["']?\s*,?\s*$""")
+
+
+# field names that are generic inside config files (`key: app.label`, `- key: region`)
+_GENERIC_NAMES = {"key", "keys", "token_type", "secret_name"}
 
 
 @rule(
@@ -44,7 +48,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
         text = str(value)
         path = ("data", key)
         if "\n" not in text.strip():
-            hit = find_secret(str(key), text)
+            hit = literal_secret(str(key), text)
             if hit is not None:
                 yield Violation(f"ConfigMap key {key} holds a literal secret ({hit.kind})", path=path,
                                 evidence=hit.masked)
@@ -58,7 +62,9 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
             m = _ASSIGN_RE.match(line)
             if not m:
                 continue
-            hit = find_secret(m.group(1), m.group(2))
+            if m.group(1).lower() in _GENERIC_NAMES:
+                continue
+            hit = literal_secret(m.group(1), m.group(2))
             if hit is not None and not hit.kind.startswith("high-entropy"):
                 yield Violation(f"ConfigMap key {key} line {n} sets {m.group(1)} to a literal secret",
                                 path=path, evidence=hit.masked)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.k8s import POD_KINDS, as_list, containers, env_entries
-from auditor.secrets import find_secret, token_kind
+from auditor.k8s import POD_KINDS, as_list, containers, env_entries, literal_secret
+from auditor.secrets import token_kind
 
 
 @rule(
@@ -36,7 +36,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
             if "value" not in e:
                 continue
             name = str(e.get("name") or "")
-            hit = find_secret(name, e.get("value"))
+            hit = literal_secret(name, e.get("value"))
             if hit is not None:
                 yield Violation(f"{c.label} env {name} holds a literal secret ({hit.kind})",
                                 path=(*c.path, "env", i, "value"), evidence=hit.masked)
