@@ -135,13 +135,16 @@ def selector_matches(selector: Any, labels: Mapping[str, Any]) -> bool:
     if "matchLabels" not in selector and "matchExpressions" not in selector:
         return all(str(labels.get(k)) == str(v) for k, v in selector.items())
     ml = selector.get("matchLabels") or {}
-    if isinstance(ml, Mapping) and any(str(labels.get(k)) != str(v) for k, v in ml.items()):
+    if not isinstance(ml, Mapping):
         return False
-    for expr in selector.get("matchExpressions") or []:
+    if any(str(labels.get(k)) != str(v) for k, v in ml.items()):
+        return False
+    exprs = selector.get("matchExpressions") or []
+    for expr in exprs if isinstance(exprs, list) else [None]:
         if not isinstance(expr, Mapping):
             return False
-        key, op = expr.get("key"), expr.get("operator")
-        values = [str(v) for v in expr.get("values") or []]
+        key, op = str(expr.get("key")), expr.get("operator")
+        values = [str(v) for v in as_list(expr.get("values"))]
         has = key in labels
         val = str(labels.get(key)) if has else None
         if (op == "In" and (not has or val not in values)) or (op == "NotIn" and has and val in values):
@@ -224,14 +227,14 @@ def is_job_like(res: Resource) -> bool:
     return False
 
 
-def annotations(obj: Any) -> Mapping[str, Any]:
+def object_annotations(obj: Any) -> Mapping[str, Any]:
     ann = _get(obj, "metadata", "annotations")
     return ann if isinstance(ann, Mapping) else {}
 
 
 def workload_annotations(res: Resource) -> dict[str, Any]:
     """Annotations of the object and of its pod template (the template's win)."""
-    out = dict(annotations(res.data))
+    out = dict(object_annotations(res.data))
     meta, _ = pod_template_metadata(res)
     ann = meta.get("annotations") if isinstance(meta, Mapping) else None
     if isinstance(ann, Mapping) and res.kind != "Pod":
@@ -361,10 +364,14 @@ def scalers_of(res: Resource, inv: Inventory) -> tuple[Resource, ...]:
 def pdbs_selecting(res: Resource, inv: Inventory) -> list[Resource]:
     """PodDisruptionBudgets in the workload's namespace whose selector matches its pod labels."""
     labels = pod_labels(res)
-    if not labels:
-        return []
-    return [p for p in estate_index(inv).pdbs.get(ns_of(res), ())
-            if selector_matches(_get(p.data, "spec", "selector"), labels)]
+    out = []
+    for p in estate_index(inv).pdbs.get(ns_of(res), ()):
+        sel = _get(p.data, "spec", "selector")
+        # policy/v1: an empty selector ({}) selects every pod of the namespace (v1beta1: none)
+        if (isinstance(sel, Mapping) and not sel and str(_get(p.data, "apiVersion")) == "policy/v1") or \
+                selector_matches(sel, labels):
+            out.append(p)
+    return out
 
 
 def scaler_min_replicas(scaler: Resource) -> int | None:

@@ -50,6 +50,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     spec, base = pod_spec(res)
     if spec is None:
         return
+    strategy_key: tuple[str, ...]
     if res.kind in ("Deployment", "DeploymentConfig"):
         strategy_key = ("spec", "strategy")
     elif res.kind == "StatefulSet":

@@ -1,0 +1,272 @@
+"""The Kubernetes rule pack end to end: estate semantics across files, secrets never printed, odd input
+never crashing a rule, and the real corpus scanned without a single rule ERROR."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from auditor.k8s import estate_index, literal_secret, pdbs_selecting, quantity
+from auditor.report import Report
+from auditor.scan import ScanOptions, build_inventory, run_scan
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "auditor", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+
+
+TODAY = dt.date(2026, 11, 25)
+PLANTED = "sk-proj-4fJ2kLmN8pQrS7tUvWxYz0aBcDeFgHiJ"  # the planted key in fixtures/example/deploy/scorer.yaml
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: scorer
+  namespace: ml
+spec:
+  replicas: 2
+  template:
+    metadata:
+      labels: {app: scorer}
+    spec:
+      containers:
+        - name: app
+          image: myacr.azurecr.io/ml/scorer:1.4.0
+          resources:
+            requests: {cpu: 250m, memory: 512Mi}
+            limits: {memory: 1Gi}
+"""
+
+HPA = """\
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: scorer
+  namespace: {ns}
+spec:
+  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: scorer}}
+  minReplicas: 3
+  maxReplicas: 9
+  metrics:
+    - type: Resource
+      resource: {{name: cpu, target: {{type: Utilization, averageUtilization: 60}}}}
+"""
+
+
+def _scan(*paths: Path, select: tuple[str, ...] = ("KUBERNETES",)) -> Report:
+    return run_scan(ScanOptions(inputs=tuple(str(p) for p in paths), select=select, today=TODAY))
+
+
+def _statuses(report: Report, code: str) -> list[tuple[str, str, int | None]]:
+    return sorted((f.status, f.resource, f.location.line) for f in report.findings if f.rule == code)
+
+
+def test_hpa_in_another_file_counts_for_the_deployment(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "scaling").mkdir()
+    (tmp_path / "app" / "deploy.yaml").write_text(DEPLOYMENT)
+    (tmp_path / "scaling" / "hpa.yaml").write_text(HPA.format(ns="ml"))
+    report = _scan(tmp_path, select=("K8S028", "K8S029", "K8S030"))
+    assert _statuses(report, "K8S028") == [("pass", "Deployment ml/scorer", 1)]
+    # the HPA's minimum (3) decides HA, and its target's CPU requests are found in the other file
+    assert _statuses(report, "K8S030") == [("pass", "Deployment ml/scorer", 1)]
+    assert _statuses(report, "K8S029") == [("pass", "HorizontalPodAutoscaler ml/scorer", 1)]
+
+
+def test_hpa_in_another_namespace_does_not_count(tmp_path: Path) -> None:
+    (tmp_path / "deploy.yaml").write_text(DEPLOYMENT)
+    (tmp_path / "hpa.yaml").write_text(HPA.format(ns="staging"))
+    report = _scan(tmp_path, select=("K8S028", "K8S029"))
+    fails = [f for f in report.findings if f.rule == "K8S028"]
+    assert [(f.status, Path(f.location.path).name, f.location.line, f.message) for f in fails] == [
+        ("fail", "deploy.yaml", 7, "no HorizontalPodAutoscaler or ScaledObject in the scan targets Deployment scorer")
+    ]
+    # the HPA's own target is not in the scan: its CPU-request part cannot be judged
+    assert _statuses(report, "K8S029") == [("not_assessed", "HorizontalPodAutoscaler staging/scorer", 1)]
+
+
+def test_pdb_in_another_file_selects_the_pods(tmp_path: Path) -> None:
+    (tmp_path / "deploy.yaml").write_text(DEPLOYMENT)
+    (tmp_path / "pdb.yaml").write_text(
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: scorer, namespace: ml}\n"
+        "spec:\n  minAvailable: 1\n  selector: {matchLabels: {app: scorer}}\n"
+    )
+    report = _scan(tmp_path, select=("K8S031",))
+    assert _statuses(report, "K8S031") == [("pass", "Deployment ml/scorer", 1)]
+
+
+@pytest.mark.parametrize("fmt", ["json", "console"])
+def test_planted_secret_never_printed(fmt: str) -> None:
+    example = ROOT / "fixtures" / "example"
+    assert PLANTED in (example / "deploy" / "scorer.yaml").read_text()
+    proc = run_cli("scan", str(example), "--format", fmt, "--select", "K8S016", "--select", "K8S018")
+    assert proc.returncode == 1, proc.stderr
+    out = proc.stdout + proc.stderr
+    assert PLANTED not in out
+    assert PLANTED[8:24] not in out  # not even a fragment of it
+    assert "Tr0ub4dor" not in out  # the CronJob's literal password either
+    if fmt == "json":
+        doc = json.loads(proc.stdout)
+        hits = sorted((f["resource"], f["location"]["line"], f["evidence"]) for f in doc["findings"]
+                      if f["rule"] == "K8S016" and f["status"] == "fail")
+        assert hits == [
+            ("CronJob ml/features", 19, "<redacted literal value of secret-named DB_PASSWORD, 25 chars>"),
+            ("Deployment ml/scorer", 37, "<redacted OpenAI API key, 40 chars>"),
+        ]
+    else:
+        assert "MODEL_API_KEY" in out
+
+
+ODD = """\
+apiVersion: apps/v1
+kind: Deployment
+spec:
+  replicas: many
+  strategy: Recreate
+  template:
+    metadata: {labels: [a, b]}
+    spec:
+      securityContext: []
+      volumes: {name: x}
+      containers:
+        - name: weird
+          image: 42
+          ports: "8080"
+          env: "FOO=bar"
+          envFrom: [{secretRef: "x"}, 3]
+          resources: "big"
+          securityContext:
+            capabilities: {drop: ALL, add: "SYS_ADMIN"}
+            privileged: "true"
+          livenessProbe: yes
+        - just-a-string
+        - null
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: s, namespace: [x]}
+spec:
+  template:
+    spec:
+      containers: {name: not-a-list}
+---
+apiVersion: v1
+kind: Pod
+metadata: null
+spec: null
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: c}
+spec:
+  jobTemplate: []
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: h}
+spec:
+  scaleTargetRef: scorer
+  minReplicas: two
+  maxReplicas: [1]
+  metrics: {}
+---
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata: {name: k}
+spec: {scaleTargetRef: {name: [1]}, triggers: cron}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: p}
+spec:
+  selector: {matchLabels: [1], matchExpressions: [{key: [1], operator: In, values: x}]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: r}
+rules: {verbs: "*"}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: b}
+roleRef: cluster-admin
+subjects: [x, {kind: ServiceAccount}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm}
+data: [a, b]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: i}
+spec: {tls: {hosts: x}, rules: "r"}
+---
+apiVersion: v1
+kind: LimitRange
+metadata: {name: l}
+spec: {limits: {type: Container}}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: default}
+automountServiceAccountToken: "maybe"
+"""
+
+
+def test_odd_objects_never_crash_a_rule(tmp_path: Path) -> None:
+    (tmp_path / "odd.yaml").write_text(ODD)
+    report = _scan(tmp_path)
+    errors = [(f.rule, f.resource, f.message) for f in report.findings if f.status == "error"]
+    assert errors == []
+    assert not [e for e in report.errors if e.kind == "error"]
+    # odd but judgeable values are still judged
+    privileged = [f.message for f in report.findings if f.rule == "K8S004" and f.status == "fail"]
+    assert privileged == ["container 'weird' runs privileged"]
+    caps = [f.message for f in report.findings if f.rule == "K8S007" and f.status == "fail"]
+    assert caps == ["container 'weird' adds capabilities SYS_ADMIN"]
+
+
+def test_estate_index_is_built_once_per_inventory() -> None:
+    inv = build_inventory(ScanOptions(inputs=(str(ROOT / "fixtures" / "example"),)))
+    idx = estate_index(inv)
+    assert estate_index(inv) is idx
+    other = build_inventory(ScanOptions(inputs=(str(ROOT / "fixtures" / "example"),)))
+    assert estate_index(other) is not idx
+    scorer = next(r for r in inv.resources if r.kind == "Deployment")
+    assert [p.name for p in pdbs_selecting(scorer, inv)] == ["scorer"]
+    assert sorted(idx.scalers) == [("ml", "deployment", "scorer")]
+
+
+def test_helpers() -> None:
+    assert quantity("4Gi") == 4 * 2**30
+    assert quantity("500m") == 0.5
+    assert quantity("1.5G") == 1.5e9
+    assert quantity("lots") is None
+    assert literal_secret("PRODUCT_CATALOG_SERVICE_ADDR", "productcatalogservice:3550") is None
+    assert literal_secret("GOOGLE_API_KEY", "GOOGLE_API_KEY_VAL") is None
+    assert literal_secret("DB_CONNECTION_STRING", "/run/data/db.sqlite3") is None
+    hit = literal_secret("DB_PASSWORD", "Tr0ub4dor&3-correct-horse")
+    assert hit is not None and hit.masked == "<redacted literal value of secret-named DB_PASSWORD, 25 chars>"
+
+
+CORPUS = SHARED / "corpus" / "k8s"
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+def test_corpus_scans_without_rule_errors() -> None:
+    report = _scan(CORPUS)
+    errors = [(f.rule, f.location.path, f.message) for f in report.findings if f.status == "error"]
+    assert errors == []
+    codes = {f.rule for f in report.findings if f.status in ("pass", "fail")}
+    assert {f"K8S{n:03d}" for n in range(1, 33)} - codes <= {"K8S027"}  # model servers are rare in the corpus
