@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from auditor.model import ObjPath, Resource
+from auditor.model import NotAssessed, ObjPath, Resource
 from auditor.secrets import SecretHit, find_secret, token_kind
 
 if TYPE_CHECKING:
@@ -560,3 +560,16 @@ def literal_secret(name: str | None, value: Any) -> SecretHit | None:
     if hit.kind == "high-entropy string" and name and _ADDRESS_NAME_RE.search(name):
         return None
     return hit
+
+
+def require_pod_spec(res: Resource) -> tuple[Mapping[str, Any], ObjPath]:
+    """The pod spec and its path, or NotAssessed when the workload has no pod template or no containers
+    (nothing to judge is never a pass)."""
+    spec, base = pod_spec(res)
+    if spec is None:
+        raise NotAssessed(f"{res.kind} {res.name} has no pod spec to judge")
+    if not isinstance(spec.get("containers"), list) or not any(
+        isinstance(c, Mapping) for c in spec["containers"]
+    ):
+        raise NotAssessed(f"{res.kind} {res.name} declares no containers")
+    return spec, base

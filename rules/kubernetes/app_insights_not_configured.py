@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.api import Context, NotApplicable, Passed, Violation, rule
+from auditor.api import Context, NotApplicable, NotAssessed, Passed, Violation, rule
 from auditor.inventory import Inventory
 from auditor.k8s import (
     APPINSIGHTS_ENV,
@@ -12,7 +12,7 @@ from auditor.k8s import (
     SERVING_KINDS,
     is_off,
     otel_injection,
-    pod_spec,
+    require_pod_spec,
     workload_env,
 )
 
@@ -45,9 +45,10 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
     when the scan has no serving workload."""
     seen = False
     for res in inv.of_kind("kubernetes", *SERVING_KINDS):
-        spec, base = pod_spec(res)
-        if spec is None:
-            continue
+        try:
+            _, base = require_pod_spec(res)
+        except NotAssessed:
+            continue  # no pod spec or no containers: nothing to judge here
         seen = True
         found = None
         for ev in workload_env(res, inv):

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, NotApplicable, Resource, Violation, rule
-from auditor.k8s import POD_KINDS, containers, get, is_windows, security_context_path, str_list
+from auditor.k8s import (
+    POD_KINDS,
+    containers,
+    get,
+    is_windows,
+    require_pod_spec,
+    security_context_path,
+    str_list,
+)
 
 
 @rule(
@@ -28,6 +36,7 @@ from auditor.k8s import POD_KINDS, containers, get, is_windows, security_context
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """Every container (init and ephemeral included) lists ALL in securityContext.capabilities.drop
     (case-insensitive). Windows pods are out of scope."""
+    require_pod_spec(res)
     if is_windows(res):
         raise NotApplicable()
     for c in containers(res):

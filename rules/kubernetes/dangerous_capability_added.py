@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Params, Resource, Violation, rule
-from auditor.k8s import POD_KINDS, containers, get, str_list
+from auditor.k8s import POD_KINDS, containers, get, require_pod_spec, str_list
 
 # the capabilities the Pod Security Standards "baseline" profile lets a pod add
 BASELINE_CAPABILITIES = (
@@ -40,6 +40,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """No container (init and ephemeral included) adds a capability outside the Pod Security Standards
     baseline set (configurable as `allowed`): ALL, SYS_ADMIN, NET_ADMIN, NET_RAW, SYS_PTRACE, SYS_MODULE, BPF
     and the like fail. Names compare case-insensitively with or without the CAP_ prefix."""
+    require_pod_spec(res)
     allowed = {a.upper().removeprefix("CAP_") for a in ctx.params.allowed}
     for c in containers(res):
         added = str_list(get(c.data, "securityContext", "capabilities", "add"))

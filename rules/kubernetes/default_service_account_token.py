@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.k8s import POD_KINDS, estate_index, get, ns_of, pod_spec
+from auditor.k8s import POD_KINDS, estate_index, get, ns_of, require_pod_spec
 
 
 def _is_false(v: object) -> bool:
@@ -35,9 +35,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     get its token: the pod sets automountServiceAccountToken false, or (when the pod leaves it unset) the
     `default` ServiceAccount of its namespace, found anywhere in the scan, sets it false. Pods with their own
     service account pass."""
-    spec, base = pod_spec(res)
-    if spec is None:
-        return
+    spec, base = require_pod_spec(res)
     sa = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
     if str(sa) != "default":
         return

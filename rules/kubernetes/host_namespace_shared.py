@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.k8s import POD_KINDS, pod_spec
+from auditor.k8s import POD_KINDS, require_pod_spec
 
 _FIELDS = {
     "hostNetwork": "the node's network stack",
@@ -34,9 +34,7 @@ _FIELDS = {
 )
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """The pod spec sets none of hostNetwork, hostPID, hostIPC to true (one failure per field)."""
-    spec, base = pod_spec(res)
-    if spec is None:
-        return
+    spec, base = require_pod_spec(res)
     for field, what in _FIELDS.items():
         val = spec.get(field)
         if val is True or str(val).lower() == "true":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.k8s import POD_KINDS, get, volumes
+from auditor.k8s import POD_KINDS, get, require_pod_spec, volumes
 
 
 @rule(
@@ -27,6 +27,7 @@ from auditor.k8s import POD_KINDS, get, volumes
 )
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """No volume of the pod spec is a hostPath volume (one failure per volume, naming the host path)."""
+    require_pod_spec(res)
     for _, vol, path in volumes(res):
         if "hostPath" in vol:
             host = get(vol, "hostPath", "path")

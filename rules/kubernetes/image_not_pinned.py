@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from auditor.api import Context, NotAssessed, Resource, Violation, rule
 from auditor.imageref import parse_image
-from auditor.k8s import POD_KINDS, containers
+from auditor.k8s import POD_KINDS, containers, require_pod_spec
 
 
 @rule(
@@ -31,6 +31,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """Every container (init and ephemeral included) names an image with a tag other than `latest`, or a
     digest. A registry port is not a tag (`host:5000/app` is unpinned). An image that is missing or is an
     unexpanded placeholder (`$(IMAGE)`, `${TAG}`) cannot be judged: NOT_ASSESSED when nothing else fails."""
+    require_pod_spec(res)
     found: list[Violation] = []
     unresolved = []
     for c in containers(res):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, NotApplicable, Resource, Violation, rule
-from auditor.k8s import POD_KINDS, has_probe, is_job_like, long_running_containers
+from auditor.k8s import POD_KINDS, has_probe, is_job_like, long_running_containers, require_pod_spec
 
 
 @rule(
@@ -29,6 +29,7 @@ from auditor.k8s import POD_KINDS, has_probe, is_job_like, long_running_containe
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """Every main container of a long-running workload declares livenessProbe. Jobs, CronJobs and bare pods
     with restartPolicy Never/OnFailure are exempt; init containers are not probed."""
+    require_pod_spec(res)
     if is_job_like(res):
         raise NotApplicable()
     for c in long_running_containers(res):

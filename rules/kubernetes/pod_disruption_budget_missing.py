@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.k8s import SERVING_KINDS, get, pdbs_selecting, pod_spec
+from auditor.k8s import SERVING_KINDS, get, pdbs_selecting, require_pod_spec
 
 
 @rule(
@@ -29,9 +29,7 @@ from auditor.k8s import SERVING_KINDS, get, pdbs_selecting, pod_spec
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """A serving workload's pod template labels are selected (matchLabels and matchExpressions) by a
     PodDisruptionBudget in the same namespace, found anywhere in the scan."""
-    spec, base = pod_spec(res)
-    if spec is None:
-        return
+    spec, base = require_pod_spec(res)
     if pdbs_selecting(res, ctx.inventory):
         return
     labels_path = (*base[:-1], "metadata", "labels")

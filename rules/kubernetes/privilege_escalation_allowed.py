@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, NotApplicable, Resource, Violation, rule
-from auditor.k8s import POD_KINDS, containers, get, is_windows, security_context_path
+from auditor.k8s import POD_KINDS, containers, get, is_windows, require_pod_spec, security_context_path
 
 
 @rule(
@@ -28,6 +28,7 @@ from auditor.k8s import POD_KINDS, containers, get, is_windows, security_context
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """Every container (init and ephemeral included) sets securityContext.allowPrivilegeEscalation false.
     Unset means allowed. Windows pods are out of scope."""
+    require_pod_spec(res)
     if is_windows(res):
         raise NotApplicable()
     for c in containers(res):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.k8s import POD_KINDS, containers, get
+from auditor.k8s import POD_KINDS, containers, get, require_pod_spec
 
 
 @rule(
@@ -27,6 +27,7 @@ from auditor.k8s import POD_KINDS, containers, get
 )
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """No container (init and ephemeral included) sets securityContext.privileged true."""
+    require_pod_spec(res)
     for c in containers(res):
         val = get(c.data, "securityContext", "privileged")
         if val is True or str(val).lower() == "true":

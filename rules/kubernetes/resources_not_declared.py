@@ -11,6 +11,7 @@ from auditor.k8s import (
     containers,
     effective_request,
     limit_range_defaults,
+    require_pod_spec,
     resource_field,
 )
 
@@ -37,6 +38,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """Every container and init container ends up with a CPU request, a memory request and a memory limit.
     A limit without a request counts as the request (the API server copies it), and defaults from a
     LimitRange of the same namespace in the scan count."""
+    require_pod_spec(res)
     defaults = limit_range_defaults(res, ctx.inventory)
     for c in containers(res, ephemeral=False):
         missing = []

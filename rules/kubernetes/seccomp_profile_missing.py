@@ -10,6 +10,7 @@ from auditor.k8s import (
     containers,
     get,
     is_windows,
+    require_pod_spec,
     security_context_path,
     security_value,
     workload_annotations,
@@ -46,6 +47,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     Localhost, its own or inherited from the pod's securityContext; the legacy seccomp annotations
     (runtime/default, docker/default, localhost/...) count too. Unconfined fails. Windows pods are out of
     scope."""
+    require_pod_spec(res)
     if is_windows(res):
         raise NotApplicable()
     ann = workload_annotations(res)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.k8s import POD_KINDS, as_list, containers, env_entries, literal_secret
+from auditor.k8s import POD_KINDS, as_list, containers, env_entries, literal_secret, require_pod_spec
 from auditor.secrets import token_kind
 
 
@@ -31,6 +31,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     token format, a literal under a secret-looking name (PASSWORD, API_KEY, ...), or a high-entropy string;
     and no command/args item contains a known token format. Placeholders and $(VAR) references pass. The
     value is never reported: evidence is its masked form."""
+    require_pod_spec(res)
     for c in containers(res):
         for i, e in env_entries(c):
             if "value" not in e:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, NotAssessed, Resource, Violation, rule
-from auditor.k8s import SERVING_KINDS, get, pod_spec, replicas, scaler_min_replicas, scalers_of
+from auditor.k8s import (
+    SERVING_KINDS,
+    get,
+    replicas,
+    require_pod_spec,
+    scaler_min_replicas,
+    scalers_of,
+)
 
 
 @rule(
@@ -28,9 +35,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """A serving workload keeps at least two pods: when an HPA or ScaledObject in the scan targets it, its
     minimum (HPA minReplicas, default 1; KEDA minReplicaCount, default 0) must be >= 2; otherwise
     spec.replicas (default 1) must be > 1."""
-    spec, _ = pod_spec(res)
-    if spec is None:
-        return
+    require_pod_spec(res)
     scalers = scalers_of(res, ctx.inventory)
     if scalers:
         mins = [(scaler_min_replicas(s), s) for s in scalers]

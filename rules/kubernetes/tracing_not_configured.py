@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.k8s import SERVING_KINDS, TRACING_ENV_RE, is_off, otel_injection, pod_spec, workload_env
+from auditor.k8s import (
+    SERVING_KINDS,
+    TRACING_ENV_RE,
+    is_off,
+    otel_injection,
+    require_pod_spec,
+    workload_env,
+)
 
 
 @rule(
@@ -32,9 +39,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     env var (own or from an envFrom ConfigMap in the scan) of OpenTelemetry (OTEL_*), Application Insights,
     Jaeger, Zipkin, Datadog APM or Elastic APM, or one naming tracing (ENABLE_TRACING...), that is not
     switched off (false/0/none). OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none do not count."""
-    spec, base = pod_spec(res)
-    if spec is None:
-        return
+    spec, base = require_pod_spec(res)
     if otel_injection(res):
         return
     env = workload_env(res, ctx.inventory)

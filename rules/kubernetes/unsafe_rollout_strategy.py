@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.k8s import SERVING_KINDS, containers, get, pod_spec, replicas
+from auditor.k8s import SERVING_KINDS, containers, get, replicas, require_pod_spec
 
 
 def _all_unavailable(value: Any, count: int | None) -> bool:
@@ -47,9 +47,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     update's maxUnavailable is below 100% and below the replica count (Deployment strategy, StatefulSet
     updateStrategy, Argo Rollout canary), and at least one of its containers has a readinessProbe so the
     rollout waits for new pods to be ready."""
-    spec, base = pod_spec(res)
-    if spec is None:
-        return
+    spec, base = require_pod_spec(res)
     strategy_key: tuple[str, ...]
     if res.kind in ("Deployment", "DeploymentConfig"):
         strategy_key = ("spec", "strategy")

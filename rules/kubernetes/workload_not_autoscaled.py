@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.k8s import SERVING_KINDS, get, pod_spec, scalers_of
+from auditor.k8s import SERVING_KINDS, get, require_pod_spec, scalers_of
 
 
 @rule(
@@ -32,9 +32,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """A serving workload (Deployment, StatefulSet, Argo Rollout, DeploymentConfig) is the scaleTargetRef
     (same namespace, kind and name) of a HorizontalPodAutoscaler (autoscaling/v1 or v2) or a KEDA
     ScaledObject found anywhere in the scan."""
-    spec, _ = pod_spec(res)
-    if spec is None:
-        return
+    require_pod_spec(res)
     if scalers_of(res, ctx.inventory):
         return
     path = ("spec", "replicas") if get(res.data, "spec", "replicas") is not None else ("metadata", "name")
