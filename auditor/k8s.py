@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from auditor.model import NotAssessed, ObjPath, Resource
+from auditor.model import NotApplicable, NotAssessed, ObjPath, Resource
 from auditor.secrets import SecretHit, find_secret, token_kind
 
 if TYPE_CHECKING:
@@ -562,9 +562,24 @@ def literal_secret(name: str | None, value: Any) -> SecretHit | None:
     return hit
 
 
-def require_pod_spec(res: Resource) -> tuple[Mapping[str, Any], ObjPath]:
+def controlling_owner(res: Resource, inv: Inventory) -> Resource | None:
+    """The workload in the scan that controls this one (a Pod's ReplicaSet, a ReplicaSet's Deployment, a
+    Job's CronJob), from metadata.ownerReferences: live objects repeat their controller's template."""
+    for ref in as_list(_get(res.data, "metadata", "ownerReferences")):
+        if not isinstance(ref, Mapping) or ref.get("controller") is False:
+            continue
+        owner = estate_index(inv).workloads.get((ns_of(res), str(ref.get("kind")).lower(), str(ref.get("name"))))
+        if owner is not None:
+            return owner
+    return None
+
+
+def require_pod_spec(res: Resource, inv: Inventory | None = None) -> tuple[Mapping[str, Any], ObjPath]:
     """The pod spec and its path, or NotAssessed when the workload has no pod template or no containers
-    (nothing to judge is never a pass)."""
+    (nothing to judge is never a pass). With the inventory, objects whose controller is in the scan are
+    NotApplicable: they are judged once, at the controller."""
+    if inv is not None and controlling_owner(res, inv) is not None:
+        raise NotApplicable()
     spec, base = pod_spec(res)
     if spec is None:
         raise NotAssessed(f"{res.kind} {res.name} has no pod spec to judge")

@@ -270,3 +270,51 @@ def test_corpus_scans_without_rule_errors() -> None:
     assert errors == []
     codes = {f.rule for f in report.findings if f.status in ("pass", "fail")}
     assert {f"K8S{n:03d}" for n in range(1, 33)} - codes <= {"K8S027"}  # model servers are rare in the corpus
+
+
+OWNED = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: scorer, namespace: ml}
+spec:
+  template:
+    spec:
+      containers: [{name: app, image: "myacr.azurecr.io/ml/scorer:1.4.0", securityContext: {privileged: true}}]
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: scorer-5d8f7
+  namespace: ml
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: scorer, controller: true, uid: a}]
+spec:
+  template:
+    spec:
+      containers: [{name: app, image: "myacr.azurecr.io/ml/scorer:1.4.0", securityContext: {privileged: true}}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: scorer-5d8f7-x2x9
+  namespace: ml
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: scorer-5d8f7, controller: true, uid: b}]
+spec:
+  containers: [{name: app, image: "myacr.azurecr.io/ml/scorer:1.4.0", securityContext: {privileged: true}}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: orphan
+  namespace: ml
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: gone, controller: true, uid: c}]
+spec:
+  containers: [{name: app, image: "myacr.azurecr.io/ml/scorer:1.4.0", securityContext: {privileged: true}}]
+"""
+
+
+def test_objects_are_judged_once_at_their_controller(tmp_path: Path) -> None:
+    (tmp_path / "live.yaml").write_text(OWNED)
+    report = _scan(tmp_path, select=("K8S004",))
+    # the ReplicaSet and the Pod repeat the Deployment's template: one finding, at the Deployment; a Pod whose
+    # controller is not in the scan is judged itself
+    assert _statuses(report, "K8S004") == [("fail", "Deployment ml/scorer", 7), ("fail", "Pod ml/orphan", 36)]

@@ -46,9 +46,9 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
     seen = False
     for res in inv.of_kind("kubernetes", *SERVING_KINDS):
         try:
-            _, base = require_pod_spec(res)
-        except NotAssessed:
-            continue  # no pod spec or no containers: nothing to judge here
+            _, base = require_pod_spec(res, ctx.inventory)
+        except (NotAssessed, NotApplicable):
+            continue  # no pod spec/containers, or judged at its controller
         seen = True
         found = None
         for ev in workload_env(res, inv):

@@ -36,7 +36,7 @@ from auditor.k8s import (
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """Every container (init and ephemeral included) lists ALL in securityContext.capabilities.drop
     (case-insensitive). Windows pods are out of scope."""
-    require_pod_spec(res)
+    require_pod_spec(res, ctx.inventory)
     if is_windows(res):
         raise NotApplicable()
     for c in containers(res):

@@ -28,7 +28,7 @@ from auditor.k8s import POD_KINDS, containers, require_pod_spec, security_value
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """Each container (init and ephemeral included) must end up with runAsNonRoot true or a runAsUser other
     than 0, from its own securityContext or inherited from the pod's. runAsUser 0 always fails."""
-    require_pod_spec(res)
+    require_pod_spec(res, ctx.inventory)
     for c in containers(res):
         user, user_path = security_value(res, c, "runAsUser")
         non_root, nr_path = security_value(res, c, "runAsNonRoot")

@@ -40,7 +40,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """No container (init and ephemeral included) adds a capability outside the Pod Security Standards
     baseline set (configurable as `allowed`): ALL, SYS_ADMIN, NET_ADMIN, NET_RAW, SYS_PTRACE, SYS_MODULE, BPF
     and the like fail. Names compare case-insensitively with or without the CAP_ prefix."""
-    require_pod_spec(res)
+    require_pod_spec(res, ctx.inventory)
     allowed = {a.upper().removeprefix("CAP_") for a in ctx.params.allowed}
     for c in containers(res):
         added = str_list(get(c.data, "securityContext", "capabilities", "add"))

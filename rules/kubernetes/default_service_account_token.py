@@ -35,7 +35,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     get its token: the pod sets automountServiceAccountToken false, or (when the pod leaves it unset) the
     `default` ServiceAccount of its namespace, found anywhere in the scan, sets it false. Pods with their own
     service account pass."""
-    spec, base = require_pod_spec(res)
+    spec, base = require_pod_spec(res, ctx.inventory)
     sa = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
     if str(sa) != "default":
         return

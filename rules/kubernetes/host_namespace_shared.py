@@ -34,7 +34,7 @@ _FIELDS = {
 )
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """The pod spec sets none of hostNetwork, hostPID, hostIPC to true (one failure per field)."""
-    spec, base = require_pod_spec(res)
+    spec, base = require_pod_spec(res, ctx.inventory)
     for field, what in _FIELDS.items():
         val = spec.get(field)
         if val is True or str(val).lower() == "true":

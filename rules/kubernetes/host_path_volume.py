@@ -27,7 +27,7 @@ from auditor.k8s import POD_KINDS, get, require_pod_spec, volumes
 )
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """No volume of the pod spec is a hostPath volume (one failure per volume, naming the host path)."""
-    require_pod_spec(res)
+    require_pod_spec(res, ctx.inventory)
     for _, vol, path in volumes(res):
         if "hostPath" in vol:
             host = get(vol, "hostPath", "path")

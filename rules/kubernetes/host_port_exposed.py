@@ -27,7 +27,7 @@ from auditor.k8s import POD_KINDS, as_list, containers, require_pod_spec
 )
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """No container port (init containers included) declares a non-zero hostPort."""
-    require_pod_spec(res)
+    require_pod_spec(res, ctx.inventory)
     for c in containers(res, ephemeral=False):
         for i, port in enumerate(as_list(c.data.get("ports"))):
             if not isinstance(port, dict) or port.get("hostPort") in (None, 0, "0", ""):

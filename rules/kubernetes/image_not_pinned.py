@@ -31,7 +31,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """Every container (init and ephemeral included) names an image with a tag other than `latest`, or a
     digest. A registry port is not a tag (`host:5000/app` is unpinned). An image that is missing or is an
     unexpanded placeholder (`$(IMAGE)`, `${TAG}`) cannot be judged: NOT_ASSESSED when nothing else fails."""
-    require_pod_spec(res)
+    require_pod_spec(res, ctx.inventory)
     found: list[Violation] = []
     unresolved = []
     for c in containers(res):

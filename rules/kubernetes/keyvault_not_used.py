@@ -7,7 +7,17 @@ from typing import Any
 
 from auditor.api import Context, NotApplicable, Passed, Violation, rule
 from auditor.inventory import Inventory
-from auditor.k8s import POD_KINDS, as_list, containers, env_entries, get, literal_secret, ns_of, volumes
+from auditor.k8s import (
+    POD_KINDS,
+    as_list,
+    containers,
+    controlling_owner,
+    env_entries,
+    get,
+    literal_secret,
+    ns_of,
+    volumes,
+)
 from auditor.model import ObjPath, Resource
 
 CSI_DRIVER = "secrets-store.csi.k8s.io"
@@ -107,6 +117,8 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
     spcs, synced = _keyvault_sources(inv)
     judged = False
     for res in inv.of_kind("kubernetes", *POD_KINDS):
+        if controlling_owner(res, inv) is not None:
+            continue  # judged at its controller
         refs = list(_secret_refs(res))
         inline = _inline_secret(res)
         classes = _csi_classes(res)

@@ -47,7 +47,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     image such as tritonserver, torchserve, vllm, TGI, KServe, Seldon, MLServer; a GPU request; memory of at
     least `memory_threshold`; env or args naming a model) declares a startupProbe, or gives its liveness probe
     initialDelaySeconds of at least `min_initial_delay`. Other containers are not judged."""
-    require_pod_spec(res)
+    require_pod_spec(res, ctx.inventory)
     threshold = quantity(ctx.params.memory_threshold) or float(4 * 2**30)
     judged = False
     for c in long_running_containers(res):

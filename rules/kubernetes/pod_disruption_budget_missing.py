@@ -29,7 +29,7 @@ from auditor.k8s import SERVING_KINDS, get, pdbs_selecting, require_pod_spec
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """A serving workload's pod template labels are selected (matchLabels and matchExpressions) by a
     PodDisruptionBudget in the same namespace, found anywhere in the scan."""
-    spec, base = require_pod_spec(res)
+    spec, base = require_pod_spec(res, ctx.inventory)
     if pdbs_selecting(res, ctx.inventory):
         return
     labels_path = (*base[:-1], "metadata", "labels")

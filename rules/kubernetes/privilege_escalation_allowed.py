@@ -28,7 +28,7 @@ from auditor.k8s import POD_KINDS, containers, get, is_windows, require_pod_spec
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """Every container (init and ephemeral included) sets securityContext.allowPrivilegeEscalation false.
     Unset means allowed. Windows pods are out of scope."""
-    require_pod_spec(res)
+    require_pod_spec(res, ctx.inventory)
     if is_windows(res):
         raise NotApplicable()
     for c in containers(res):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.k8s import POD_KINDS, containers, get, require_pod_spec
+from auditor.k8s import POD_KINDS, containers, get, require_pod_spec, security_value
 
 
 @rule(
@@ -26,9 +26,15 @@ from auditor.k8s import POD_KINDS, containers, get, require_pod_spec
     references=("https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline",),
 )
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
-    """No container (init and ephemeral included) sets securityContext.privileged true."""
-    require_pod_spec(res)
+    """No container (init and ephemeral included) sets securityContext.privileged true, nor runs as a
+    Windows HostProcess container (windowsOptions.hostProcess true, own or inherited from the pod)."""
+    require_pod_spec(res, ctx.inventory)
     for c in containers(res):
         val = get(c.data, "securityContext", "privileged")
         if val is True or str(val).lower() == "true":
             yield Violation(f"{c.label} runs privileged", path=(*c.path, "securityContext", "privileged"))
+        win, win_path = security_value(res, c, "windowsOptions")
+        host_process = get(win, "hostProcess")
+        if host_process is True or str(host_process).lower() == "true":
+            yield Violation(f"{c.label} runs as a Windows HostProcess container (privileged on the node)",
+                            path=(*win_path, "hostProcess"))

@@ -29,7 +29,7 @@ from auditor.k8s import POD_KINDS, has_probe, is_job_like, long_running_containe
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """Every main container of a long-running workload declares readinessProbe. Jobs, CronJobs and bare pods
     with restartPolicy Never/OnFailure are exempt; init containers are not probed."""
-    require_pod_spec(res)
+    require_pod_spec(res, ctx.inventory)
     if is_job_like(res):
         raise NotApplicable()
     for c in long_running_containers(res):

@@ -38,7 +38,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """Every container and init container ends up with a CPU request, a memory request and a memory limit.
     A limit without a request counts as the request (the API server copies it), and defaults from a
     LimitRange of the same namespace in the scan count."""
-    require_pod_spec(res)
+    require_pod_spec(res, ctx.inventory)
     defaults = limit_range_defaults(res, ctx.inventory)
     for c in containers(res, ephemeral=False):
         missing = []

@@ -47,7 +47,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     Localhost, its own or inherited from the pod's securityContext; the legacy seccomp annotations
     (runtime/default, docker/default, localhost/...) count too. Unconfined fails. Windows pods are out of
     scope."""
-    require_pod_spec(res)
+    require_pod_spec(res, ctx.inventory)
     if is_windows(res):
         raise NotApplicable()
     ann = workload_annotations(res)

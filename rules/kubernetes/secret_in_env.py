@@ -31,7 +31,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     token format, a literal under a secret-looking name (PASSWORD, API_KEY, ...), or a high-entropy string;
     and no command/args item contains a known token format. Placeholders and $(VAR) references pass. The
     value is never reported: evidence is its masked form."""
-    require_pod_spec(res)
+    require_pod_spec(res, ctx.inventory)
     for c in containers(res):
         for i, e in env_entries(c):
             if "value" not in e:

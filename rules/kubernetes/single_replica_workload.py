@@ -35,7 +35,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """A serving workload keeps at least two pods: when an HPA or ScaledObject in the scan targets it, its
     minimum (HPA minReplicas, default 1; KEDA minReplicaCount, default 0) must be >= 2; otherwise
     spec.replicas (default 1) must be > 1."""
-    require_pod_spec(res)
+    require_pod_spec(res, ctx.inventory)
     scalers = scalers_of(res, ctx.inventory)
     if scalers:
         mins = [(scaler_min_replicas(s), s) for s in scalers]

@@ -39,7 +39,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     env var (own or from an envFrom ConfigMap in the scan) of OpenTelemetry (OTEL_*), Application Insights,
     Jaeger, Zipkin, Datadog APM or Elastic APM, or one naming tracing (ENABLE_TRACING...), that is not
     switched off (false/0/none). OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none do not count."""
-    spec, base = require_pod_spec(res)
+    spec, base = require_pod_spec(res, ctx.inventory)
     if otel_injection(res):
         return
     env = workload_env(res, ctx.inventory)

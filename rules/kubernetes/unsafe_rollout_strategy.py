@@ -47,7 +47,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     update's maxUnavailable is below 100% and below the replica count (Deployment strategy, StatefulSet
     updateStrategy, Argo Rollout canary), and at least one of its containers has a readinessProbe so the
     rollout waits for new pods to be ready."""
-    spec, base = require_pod_spec(res)
+    spec, base = require_pod_spec(res, ctx.inventory)
     strategy_key: tuple[str, ...]
     if res.kind in ("Deployment", "DeploymentConfig"):
         strategy_key = ("spec", "strategy")

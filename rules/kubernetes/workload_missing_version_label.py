@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
-from auditor.api import Context, Params, Resource, Violation, rule
-from auditor.k8s import POD_KINDS, labels_of, pod_labels
+from auditor.api import Context, NotApplicable, Params, Resource, Violation, rule
+from auditor.k8s import POD_KINDS, controlling_owner, get, labels_of, pod_labels
 
 
 class VersionLabelParams(Params):
@@ -38,12 +38,14 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """The object's labels or its pod template's labels include app.kubernetes.io/version or an equivalent
     (`version`, `app.version`, `helm.sh/chart`, `tags.datadoghq.com/version`, or any key ending in `/version`)
     with a non-empty value."""
+    if controlling_owner(res, ctx.inventory) is not None:
+        raise NotApplicable()  # judged at its controller
     wanted = set(ctx.params.labels)
     for labels in (labels_of(res), pod_labels(res)):
         for key, value in labels.items():
             if (str(key) in wanted or str(key).endswith("/version")) and value not in (None, ""):
                 return
-    has_labels = isinstance(res.data.get("metadata"), dict) and "labels" in res.data["metadata"]
+    has_labels = isinstance(get(res.data, "metadata", "labels"), Mapping)
     yield Violation(
         f"{res.kind} {res.name} has no app.kubernetes.io/version (or equivalent) label",
         path=("metadata", "labels") if has_labels else ("metadata",),

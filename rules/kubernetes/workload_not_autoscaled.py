@@ -32,7 +32,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """A serving workload (Deployment, StatefulSet, Argo Rollout, DeploymentConfig) is the scaleTargetRef
     (same namespace, kind and name) of a HorizontalPodAutoscaler (autoscaling/v1 or v2) or a KEDA
     ScaledObject found anywhere in the scan."""
-    require_pod_spec(res)
+    require_pod_spec(res, ctx.inventory)
     if scalers_of(res, ctx.inventory):
         return
     path = ("spec", "replicas") if get(res.data, "spec", "replicas") is not None else ("metadata", "name")

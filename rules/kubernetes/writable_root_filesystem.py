@@ -29,7 +29,7 @@ from auditor.k8s import POD_KINDS, containers, get, is_windows, require_pod_spec
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """Every container and init container sets securityContext.readOnlyRootFilesystem true (there is no
     pod-level setting to inherit). Ephemeral debug containers and Windows pods are out of scope."""
-    require_pod_spec(res)
+    require_pod_spec(res, ctx.inventory)
     if is_windows(res):
         raise NotApplicable()
     for c in containers(res, ephemeral=False):
