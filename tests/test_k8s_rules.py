@@ -89,7 +89,7 @@ def test_hpa_in_another_namespace_does_not_count(tmp_path: Path) -> None:
     report = _scan(tmp_path, select=("K8S028", "K8S029"))
     fails = [f for f in report.findings if f.rule == "K8S028"]
     assert [(f.status, Path(f.location.path).name, f.location.line, f.message) for f in fails] == [
-        ("fail", "deploy.yaml", 7, "no HorizontalPodAutoscaler or ScaledObject in the scan targets Deployment scorer")
+        ("fail", "deploy.yaml", 7, "no HorizontalPodAutoscaler or ScaledObject in the scan targets it")
     ]
     # the HPA's own target is not in the scan: its CPU-request part cannot be judged
     assert _statuses(report, "K8S029") == [("not_assessed", "HorizontalPodAutoscaler staging/scorer", 1)]

@@ -59,7 +59,7 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
         if found:
             yield Passed(res, f"exports telemetry ({found})")
         else:
-            yield Violation(f"{res.kind} {res.name} carries no Application Insights connection string or "
+            yield Violation("carries no Application Insights connection string or "
                             "OpenTelemetry exporter configuration", path=(*base, "containers"), resource=res)
     if not seen:
         raise NotApplicable()

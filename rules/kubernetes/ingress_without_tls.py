@@ -48,15 +48,15 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     if res.kind == "Route":
         tls = get(spec, "tls")
         if not tls:
-            yield Violation(f"Route {res.name} has no tls section: traffic is plain HTTP",
+            yield Violation("Route has no tls section: traffic is plain HTTP",
                             path=("spec",) if spec is not None else ())
         elif str(get(tls, "insecureEdgeTerminationPolicy")) == "Allow":
-            yield Violation(f"Route {res.name} allows insecure edge traffic",
+            yield Violation("Route allows insecure edge traffic (insecureEdgeTerminationPolicy: Allow)",
                             path=("spec", "tls", "insecureEdgeTerminationPolicy"))
         return
     tls_entries = as_list(get(spec, "tls"))
     if not tls_entries:
-        yield Violation(f"Ingress {res.name} declares no tls: it serves plain HTTP",
+        yield Violation("Ingress declares no tls: it serves plain HTTP",
                         path=("spec", "tls") if get(spec, "tls") is not None else ("spec",))
         return
     tls_hosts = [h for t in tls_entries for h in str_list(get(t, "hosts"))]
@@ -65,5 +65,5 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     for i, r in enumerate(as_list(get(spec, "rules"))):
         host = get(r, "host")
         if isinstance(host, str) and host and not _covered(host, tls_hosts):
-            yield Violation(f"Ingress {res.name} host {host} is not covered by any tls entry",
+            yield Violation(f"host {host} is not covered by any tls entry",
                             path=("spec", "rules", i, "host"), evidence=host)

@@ -34,5 +34,5 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
         return
     labels_path = (*base[:-1], "metadata", "labels")
     path = labels_path if get(res.data, *labels_path) is not None else ("metadata", "name")
-    yield Violation(f"no PodDisruptionBudget in namespace {res.namespace or 'default'} selects the pods of "
-                    f"{res.kind} {res.name}", path=path)
+    yield Violation(f"no PodDisruptionBudget in namespace {res.namespace or 'default'} selects its pods",
+                    path=path)

@@ -28,5 +28,5 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """spec.revisionHistoryLimit is not 0 (unset keeps the controller's default of 10)."""
     val = get(res.data, "spec", "revisionHistoryLimit")
     if val is not None and not isinstance(val, bool) and str(val).strip() == "0":
-        yield Violation(f"{res.kind} {res.name} keeps no revision history (revisionHistoryLimit: 0)",
+        yield Violation("keeps no revision history (revisionHistoryLimit: 0): nothing to roll back to",
                         path=("spec", "revisionHistoryLimit"))

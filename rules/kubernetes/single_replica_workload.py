@@ -43,7 +43,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
             raise NotAssessed("autoscaler minimum is not a number")
         best, s = max(((m, s) for m, s in mins if m is not None), key=lambda t: t[0])
         if best < 2:
-            yield Violation(f"{s.kind} {s.name} lets {res.kind} {res.name} shrink to {best} replica(s)",
+            yield Violation(f"{s.kind} {s.name} lets it shrink to {best} replica(s)",
                             path=("spec", "replicas") if get(res.data, "spec", "replicas") is not None else ())
         return
     n = replicas(res)
@@ -51,5 +51,5 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
         raise NotAssessed(f"replicas {get(res.data, 'spec', 'replicas')!r} is not a number")
     if n < 2:
         raw = get(res.data, "spec", "replicas")
-        yield Violation(f"{res.kind} {res.name} runs {n} replica(s){'' if raw is not None else ' (unset)'}",
+        yield Violation(f"runs {n} replica(s){'' if raw is not None else ' (replicas unset)'} and no autoscaler keeps more",
                         path=("spec", "replicas") if raw is not None else ("spec",))

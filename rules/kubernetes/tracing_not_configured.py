@@ -50,5 +50,5 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
                 continue
             if TRACING_ENV_RE.search(name) and not is_off(e.value):
                 return
-    yield Violation(f"{res.kind} {res.name} has no tracing instrumentation (OpenTelemetry env or injection "
+    yield Violation("has no tracing instrumentation (OpenTelemetry env or injection "
                     "annotation, or an APM agent)", path=(*base, "containers"))

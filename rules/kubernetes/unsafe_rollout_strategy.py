@@ -57,7 +57,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
         strategy_key = ("spec", "strategy", "canary")
     strategy = get(res.data, *strategy_key)
     if res.kind != "Rollout" and str(get(strategy, "type")) == "Recreate":
-        yield Violation(f"{res.kind} {res.name} uses the Recreate strategy: every rollout stops all pods first",
+        yield Violation("uses the Recreate strategy: every rollout stops all pods first",
                         path=(*strategy_key, "type"))
     sub = "rollingUpdate" if res.kind in ("Deployment", "StatefulSet") else None
     if res.kind == "DeploymentConfig":
@@ -65,9 +65,9 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     mu_path = (*strategy_key, sub, "maxUnavailable") if sub else (*strategy_key, "maxUnavailable")
     mu = get(res.data, *mu_path)
     if _all_unavailable(mu, replicas(res)):
-        yield Violation(f"{res.kind} {res.name} sets maxUnavailable {mu}: a rollout may stop every pod at once",
+        yield Violation(f"sets maxUnavailable {mu}: a rollout may stop every pod at once",
                         path=mu_path, evidence=str(mu))
     mains = list(containers(res, init=False, ephemeral=False))
     if mains and not any(isinstance(c.data.get("readinessProbe"), dict) for c in mains):
-        yield Violation(f"{res.kind} {res.name} has no readiness probe: a rollout cannot wait for new pods to be "
+        yield Violation("no container has a readiness probe: a rollout cannot wait for new pods to be "
                         "ready", path=mains[0].path)

@@ -47,6 +47,6 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
                 return
     has_labels = isinstance(get(res.data, "metadata", "labels"), Mapping)
     yield Violation(
-        f"{res.kind} {res.name} has no app.kubernetes.io/version (or equivalent) label",
+        "has no app.kubernetes.io/version (or equivalent) label",
         path=("metadata", "labels") if has_labels else ("metadata",),
     )

@@ -36,5 +36,5 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     if scalers_of(res, ctx.inventory):
         return
     path = ("spec", "replicas") if get(res.data, "spec", "replicas") is not None else ("metadata", "name")
-    yield Violation(f"no HorizontalPodAutoscaler or ScaledObject in the scan targets {res.kind} {res.name}",
+    yield Violation("no HorizontalPodAutoscaler or ScaledObject in the scan targets it",
                     path=path)
