@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from auditor.model import NotApplicable, NotAssessed, ObjPath, Resource
@@ -303,6 +303,7 @@ class EstateIndex:
     config_maps: Mapping[tuple[str, str], Resource]  # (ns, name)
     workloads: Mapping[tuple[str, str, str], Resource]  # (ns, kind lower, name)
     limit_ranges: Mapping[str, tuple[Resource, ...]]  # ns -> LimitRanges
+    services: Mapping[str, tuple[Resource, ...]] = field(default_factory=dict)  # ns -> Services with a selector
 
 
 _INDEXES: weakref.WeakKeyDictionary[Inventory, EstateIndex] = weakref.WeakKeyDictionary()
@@ -330,6 +331,7 @@ def estate_index(inv: Inventory) -> EstateIndex:
     cms: dict[tuple[str, str], Resource] = {}
     wls: dict[tuple[str, str, str], Resource] = {}
     lrs: dict[str, list[Resource]] = {}
+    svcs: dict[str, list[Resource]] = {}
     for r in inv.of_kind("kubernetes", *SCALER_KINDS):
         tgt = scale_target(r)
         if tgt is not None:
@@ -344,6 +346,9 @@ def estate_index(inv: Inventory) -> EstateIndex:
         wls.setdefault((ns_of(r), r.kind.lower(), r.name), r)
     for r in inv.of_kind("kubernetes", "LimitRange"):
         lrs.setdefault(ns_of(r), []).append(r)
+    for r in inv.of_kind("kubernetes", "Service"):
+        if isinstance(_get(r.data, "spec", "selector"), Mapping) and _get(r.data, "spec", "selector"):
+            svcs.setdefault(ns_of(r), []).append(r)
     idx = EstateIndex(
         {k: tuple(v) for k, v in scalers.items()},
         {k: tuple(v) for k, v in pdbs.items()},
@@ -351,6 +356,7 @@ def estate_index(inv: Inventory) -> EstateIndex:
         cms,
         wls,
         {k: tuple(v) for k, v in lrs.items()},
+        {k: tuple(v) for k, v in svcs.items()},
     )
     _INDEXES[inv] = idx
     return idx
@@ -372,6 +378,15 @@ def pdbs_selecting(res: Resource, inv: Inventory) -> list[Resource]:
                 selector_matches(sel, labels):
             out.append(p)
     return out
+
+
+def services_selecting(res: Resource, inv: Inventory) -> list[Resource]:
+    """Services in the workload's namespace whose selector matches its pod labels (it serves traffic)."""
+    labels = pod_labels(res)
+    if not labels:
+        return []
+    return [s for s in estate_index(inv).services.get(ns_of(res), ())
+            if selector_matches(_get(s.data, "spec", "selector"), labels)]
 
 
 def scaler_min_replicas(scaler: Resource) -> int | None:

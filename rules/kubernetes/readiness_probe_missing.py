@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, NotApplicable, Resource, Violation, rule
-from auditor.k8s import POD_KINDS, has_probe, is_job_like, long_running_containers, require_pod_spec
+from auditor.k8s import (
+    POD_KINDS,
+    SERVING_KINDS,
+    has_probe,
+    is_job_like,
+    long_running_containers,
+    require_pod_spec,
+    services_selecting,
+)
 
 
 @rule(
@@ -27,10 +35,14 @@ from auditor.k8s import POD_KINDS, has_probe, is_job_like, long_running_containe
     references=("https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",),
 )
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
-    """Every main container of a long-running workload declares readinessProbe. Jobs, CronJobs and bare pods
-    with restartPolicy Never/OnFailure are exempt; init containers are not probed."""
+    """Every main container of a workload that serves traffic declares readinessProbe. Deployments,
+    StatefulSets, Argo Rollouts and DeploymentConfigs always serve; DaemonSets, ReplicaSets, bare Pods and
+    the like serve when a Service in the scan selects their pods (otherwise not applicable, e.g. a node agent).
+    Jobs, CronJobs and pods with restartPolicy Never/OnFailure are exempt; init containers are not probed."""
     require_pod_spec(res, ctx.inventory)
     if is_job_like(res):
+        raise NotApplicable()
+    if res.kind not in SERVING_KINDS and not services_selecting(res, ctx.inventory):
         raise NotApplicable()
     for c in long_running_containers(res):
         if not has_probe(c, "readinessProbe"):
