@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from auditor.model import NotApplicable, NotAssessed, ObjPath, Resource
@@ -44,10 +44,10 @@ def _get(obj: Any, *keys: str | int) -> Any:
             if not isinstance(obj, list) or k >= len(obj):
                 return None
             obj = obj[k]
-        else:
-            if not isinstance(obj, Mapping):
-                return None
+        elif isinstance(obj, (dict, Mapping)):  # dict first: the fast check for LineMap and plain dicts
             obj = obj.get(k)
+        else:
+            return None
     return obj
 
 
@@ -293,17 +293,46 @@ def volumes(res: Resource) -> Iterator[tuple[int, Mapping[str, Any], ObjPath]]:
 SCALER_KINDS = ("HorizontalPodAutoscaler", "ScaledObject")
 
 
+class SelectorIndex:
+    """Objects with label selectors (PDBs, Services) bucketed by namespace and one required label, so finding
+    the ones that may select a pod does not scan them all. `candidates` is a superset; confirm with
+    selector_matches."""
+
+    def __init__(self, items: list[tuple[Resource, Any]]) -> None:
+        self._by_pair: dict[tuple[str, str, str], list[Resource]] = {}
+        self._always: dict[str, list[Resource]] = {}
+        self.selectors: dict[int, Any] = {}
+        for res, sel in items:
+            self.selectors[id(res)] = sel
+            ml = sel.get("matchLabels") if isinstance(sel, Mapping) and (
+                "matchLabels" in sel or "matchExpressions" in sel) else sel
+            pair = next(iter(ml.items()), None) if isinstance(ml, Mapping) else None
+            if pair is not None and isinstance(pair[0], str):
+                self._by_pair.setdefault((ns_of(res), pair[0], str(pair[1])), []).append(res)
+            else:
+                self._always.setdefault(ns_of(res), []).append(res)
+
+    def candidates(self, ns: str, labels: Mapping[str, Any]) -> list[Resource]:
+        out = list(self._always.get(ns, ()))
+        for k, v in labels.items():
+            out.extend(self._by_pair.get((ns, str(k), str(v)), ()))
+        return out
+
+    def selecting(self, ns: str, labels: Mapping[str, Any]) -> list[Resource]:
+        return [r for r in self.candidates(ns, labels) if selector_matches(self.selectors[id(r)], labels)]
+
+
 @dataclass(frozen=True)
 class EstateIndex:
     """Lookups rules need across files of one scan, built once per Inventory (rules stay stateless)."""
 
     scalers: Mapping[tuple[str, str, str], tuple[Resource, ...]]  # (ns, kind lower, name) -> HPAs/ScaledObjects
-    pdbs: Mapping[str, tuple[Resource, ...]]  # ns -> PodDisruptionBudgets
+    pdbs: SelectorIndex  # PodDisruptionBudgets by namespace and selector
     service_accounts: Mapping[tuple[str, str], Resource]  # (ns, name)
     config_maps: Mapping[tuple[str, str], Resource]  # (ns, name)
     workloads: Mapping[tuple[str, str, str], Resource]  # (ns, kind lower, name)
     limit_ranges: Mapping[str, tuple[Resource, ...]]  # ns -> LimitRanges
-    services: Mapping[str, tuple[Resource, ...]] = field(default_factory=dict)  # ns -> Services with a selector
+    services: SelectorIndex  # Services with a selector
 
 
 _INDEXES: weakref.WeakKeyDictionary[Inventory, EstateIndex] = weakref.WeakKeyDictionary()
@@ -326,18 +355,18 @@ def estate_index(inv: Inventory) -> EstateIndex:
     if idx is not None:
         return idx
     scalers: dict[tuple[str, str, str], list[Resource]] = {}
-    pdbs: dict[str, list[Resource]] = {}
+    pdbs: list[tuple[Resource, Any]] = []
     sas: dict[tuple[str, str], Resource] = {}
     cms: dict[tuple[str, str], Resource] = {}
     wls: dict[tuple[str, str, str], Resource] = {}
     lrs: dict[str, list[Resource]] = {}
-    svcs: dict[str, list[Resource]] = {}
+    svcs: list[tuple[Resource, Any]] = []
     for r in inv.of_kind("kubernetes", *SCALER_KINDS):
         tgt = scale_target(r)
         if tgt is not None:
             scalers.setdefault((ns_of(r), *tgt), []).append(r)
     for r in inv.of_kind("kubernetes", "PodDisruptionBudget"):
-        pdbs.setdefault(ns_of(r), []).append(r)
+        pdbs.append((r, _get(r.data, "spec", "selector")))
     for r in inv.of_kind("kubernetes", "ServiceAccount"):
         sas.setdefault((ns_of(r), r.name), r)
     for r in inv.of_kind("kubernetes", "ConfigMap"):
@@ -348,15 +377,15 @@ def estate_index(inv: Inventory) -> EstateIndex:
         lrs.setdefault(ns_of(r), []).append(r)
     for r in inv.of_kind("kubernetes", "Service"):
         if isinstance(_get(r.data, "spec", "selector"), Mapping) and _get(r.data, "spec", "selector"):
-            svcs.setdefault(ns_of(r), []).append(r)
+            svcs.append((r, _get(r.data, "spec", "selector")))
     idx = EstateIndex(
         {k: tuple(v) for k, v in scalers.items()},
-        {k: tuple(v) for k, v in pdbs.items()},
+        SelectorIndex(pdbs),
         sas,
         cms,
         wls,
         {k: tuple(v) for k, v in lrs.items()},
-        {k: tuple(v) for k, v in svcs.items()},
+        SelectorIndex(svcs),
     )
     _INDEXES[inv] = idx
     return idx
@@ -368,12 +397,13 @@ def scalers_of(res: Resource, inv: Inventory) -> tuple[Resource, ...]:
 
 
 def pdbs_selecting(res: Resource, inv: Inventory) -> list[Resource]:
-    """PodDisruptionBudgets in the workload's namespace whose selector matches its pod labels."""
+    """PodDisruptionBudgets in the workload's namespace whose selector matches its pod labels (policy/v1: an
+    empty selector `{}` selects every pod of the namespace; v1beta1: none)."""
     labels = pod_labels(res)
+    idx = estate_index(inv).pdbs
     out = []
-    for p in estate_index(inv).pdbs.get(ns_of(res), ()):
-        sel = _get(p.data, "spec", "selector")
-        # policy/v1: an empty selector ({}) selects every pod of the namespace (v1beta1: none)
+    for p in idx.candidates(ns_of(res), labels):
+        sel = idx.selectors[id(p)]
         if (isinstance(sel, Mapping) and not sel and str(_get(p.data, "apiVersion")) == "policy/v1") or \
                 selector_matches(sel, labels):
             out.append(p)
@@ -385,8 +415,7 @@ def services_selecting(res: Resource, inv: Inventory) -> list[Resource]:
     labels = pod_labels(res)
     if not labels:
         return []
-    return [s for s in estate_index(inv).services.get(ns_of(res), ())
-            if selector_matches(_get(s.data, "spec", "selector"), labels)]
+    return estate_index(inv).services.selecting(ns_of(res), labels)
 
 
 def scaler_min_replicas(scaler: Resource) -> int | None:
