@@ -318,3 +318,20 @@ def test_objects_are_judged_once_at_their_controller(tmp_path: Path) -> None:
     # the ReplicaSet and the Pod repeat the Deployment's template: one finding, at the Deployment; a Pod whose
     # controller is not in the scan is judged itself
     assert _statuses(report, "K8S004") == [("fail", "Deployment ml/scorer", 7), ("fail", "Pod ml/orphan", 36)]
+
+
+def test_pdb_selection_by_expressions_and_empty_selector(tmp_path: Path) -> None:
+    (tmp_path / "deploy.yaml").write_text(DEPLOYMENT.replace("labels: {app: scorer}", "labels: {app: scorer, tier: api}"))
+    (tmp_path / "pdbs.yaml").write_text(
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: by-expr, namespace: ml}\n"
+        "spec:\n  minAvailable: 1\n  selector:\n    matchExpressions: [{key: tier, operator: In, values: [api]}]\n"
+        "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: other-tier, namespace: ml}\n"
+        "spec:\n  selector: {matchLabels: {tier: web}}\n"
+        "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: everything, namespace: ml}\n"
+        "spec:\n  maxUnavailable: 1\n  selector: {}\n"
+        "---\napiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {name: nothing, namespace: ml}\n"
+        "spec:\n  maxUnavailable: 1\n  selector: {}\n"
+    )
+    inv = build_inventory(ScanOptions(inputs=(str(tmp_path),)))
+    deploy = next(r for r in inv.resources if r.kind == "Deployment")
+    assert sorted(p.name for p in pdbs_selecting(deploy, inv)) == ["by-expr", "everything"]
