@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
@@ -13,6 +14,9 @@ from auditor.k8s import (
     require_pod_spec,
     workload_env,
 )
+
+_AGENT_RE = re.compile(r"(?i)-javaagent:\S*(applicationinsights-agent|opentelemetry-javaagent|dd-java-agent|"
+                       r"elastic-apm-agent)")
 
 
 @rule(
@@ -35,10 +39,11 @@ from auditor.k8s import (
     references=("https://opentelemetry.io/docs/kubernetes/operator/automatic/",),
 )
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
-    """A serving workload shows tracing instrumentation: an OpenTelemetry Operator inject-* annotation, or an
+    """A serving workload shows tracing instrumentation: an OpenTelemetry Operator inject-* annotation; an
     env var (own or from an envFrom ConfigMap in the scan) of OpenTelemetry (OTEL_*), Application Insights,
     Jaeger, Zipkin, Datadog APM or Elastic APM, or one naming tracing (ENABLE_TRACING...), that is not
-    switched off (false/0/none). OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none do not count."""
+    switched off (false/0/none); or a -javaagent option loading the Application Insights / OpenTelemetry
+    agent. OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none do not count."""
     spec, base = require_pod_spec(res, ctx.inventory)
     if otel_injection(res):
         return
@@ -50,5 +55,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
                 continue
             if TRACING_ENV_RE.search(name) and not is_off(e.value):
                 return
+            if isinstance(e.value, str) and _AGENT_RE.search(e.value):
+                return  # JAVA_TOOL_OPTIONS=-javaagent:applicationinsights-agent.jar and the like
     yield Violation("has no tracing instrumentation (OpenTelemetry env or injection "
                     "annotation, or an APM agent)", path=(*base, "containers"))
