@@ -335,3 +335,15 @@ def test_pdb_selection_by_expressions_and_empty_selector(tmp_path: Path) -> None
     inv = build_inventory(ScanOptions(inputs=(str(tmp_path),)))
     deploy = next(r for r in inv.resources if r.kind == "Deployment")
     assert sorted(p.name for p in pdbs_selecting(deploy, inv)) == ["by-expr", "everything"]
+
+
+def test_keyvault_unknown_provider_is_not_assessed(tmp_path: Path) -> None:
+    (tmp_path / "deploy.yaml").write_text(
+        DEPLOYMENT + "      volumes:\n        - name: kv\n          csi:\n            driver: secrets-store.csi.k8s.io\n"
+        "            volumeAttributes: {secretProviderClass: elsewhere}\n"
+    )
+    report = _scan(tmp_path, select=("K8S018",))
+    assert [(f.status, f.message) for f in report.findings if f.rule == "K8S018"] == [
+        ("not_assessed", "not assessed: Deployment ml/scorer mounts SecretProviderClass elsewhere, which is not in "
+                         "the scan")
+    ]

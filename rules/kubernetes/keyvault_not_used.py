@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from auditor.api import Context, NotApplicable, Passed, Violation, rule
+from auditor.api import Context, NotApplicable, NotAssessed, Passed, Violation, rule
 from auditor.inventory import Inventory
 from auditor.k8s import (
     POD_KINDS,
@@ -23,14 +23,15 @@ from auditor.model import ObjPath, Resource
 CSI_DRIVER = "secrets-store.csi.k8s.io"
 
 
-def _keyvault_sources(inv: Inventory) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
-    """(azure SecretProviderClasses, Secrets synced from Key Vault), both as (namespace, name)."""
-    spcs: set[tuple[str, str]] = set()
+def _keyvault_sources(inv: Inventory) -> tuple[dict[tuple[str, str], str], set[tuple[str, str]]]:
+    """(SecretProviderClasses with their provider, Secrets synced from Key Vault), keyed by (namespace, name)."""
+    spcs: dict[tuple[str, str], str] = {}
     synced: set[tuple[str, str]] = set()
     for spc in inv.of_kind("kubernetes", "SecretProviderClass"):
-        if str(get(spc.data, "spec", "provider")).lower() != "azure":
+        provider = str(get(spc.data, "spec", "provider")).lower()
+        spcs[(ns_of(spc), spc.name)] = provider
+        if provider != "azure":
             continue
-        spcs.add((ns_of(spc), spc.name))
         for obj in as_list(get(spc.data, "spec", "secretObjects")):
             if get(obj, "secretName"):
                 synced.add((ns_of(spc), str(get(obj, "secretName"))))
@@ -77,6 +78,13 @@ def _inline_secret(res: Resource) -> ObjPath | None:
     return None
 
 
+def _csi_path(res: Resource) -> ObjPath:
+    for _, vol, path in volumes(res):
+        if str(get(vol, "csi", "driver")) == CSI_DRIVER:
+            return (*path, "csi")
+    return ()
+
+
 def _csi_classes(res: Resource) -> list[str]:
     out = []
     for _, vol, _path in volumes(res):
@@ -113,9 +121,12 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
     SecretProviderClass with provider azure through the Secrets Store CSI driver, or every Secret it
     references is synced from Key Vault (SecretProviderClass secretObjects, an External Secrets ExternalSecret
     on an azurekv store, an akv2k8s AzureKeyVaultSecret). A workload with a literal secret in env, or one
-    reading other Secrets without any Key Vault mount, fails. Not applicable when no workload uses secrets."""
+    reading other Secrets without any Key Vault mount, or one mounting a SecretProviderClass of another
+    provider, fails. A workload whose only source is a SecretProviderClass missing from the scan cannot be
+    judged (NOT_ASSESSED if nothing else is). Not applicable when no workload uses secrets."""
     spcs, synced = _keyvault_sources(inv)
-    judged = False
+    decided = 0
+    unverified: list[str] = []
     for res in inv.of_kind("kubernetes", *POD_KINDS):
         if controlling_owner(res, inv) is not None:
             continue  # judged at its controller
@@ -124,26 +135,30 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
         classes = _csi_classes(res)
         if not refs and inline is None and not classes:
             continue
-        judged = True
         ns = ns_of(res)
+        kv_mount = [c for c in classes if spcs.get((ns, c)) == "azure"]
+        other = [f"{c} (provider {spcs[(ns, c)]})" for c in classes if (ns, c) in spcs and c not in kv_mount]
+        unknown = [c or "?" for c in classes if (ns, c) not in spcs]
+        plain = [(name, path) for name, path in refs if (ns, name) not in synced]
+        decided += 1
         if inline is not None:
             yield Violation("a secret is written inline in the pod spec instead of coming from Key Vault",
                             path=inline, resource=res)
-            continue
-        kv_mount = [c for c in classes if (ns, c) in spcs]
-        if kv_mount:
+        elif kv_mount:
             yield Passed(res, f"mounts Key Vault SecretProviderClass {kv_mount[0]}")
-            continue
-        unknown = [c for c in classes if c and (ns, c) not in spcs]
-        plain = [(name, path) for name, path in refs if (ns, name) not in synced]
-        if not plain:
-            if refs:
-                yield Passed(res, "every Secret it reads is synced from Key Vault")
-            elif unknown:
-                yield Passed(res, f"mounts SecretProviderClass {unknown[0]} through the CSI driver")
-            continue
-        names = sorted({n for n, _ in plain})
-        yield Violation(f"reads Kubernetes Secret(s) {', '.join(names)} that are not synced from Key Vault",
-                        path=plain[0][1], resource=res, evidence=", ".join(names))
-    if not judged:
+        elif plain:
+            names = sorted({n for n, _ in plain})
+            yield Violation(f"reads Kubernetes Secret(s) {', '.join(names)} that are not synced from Key Vault",
+                            path=plain[0][1], resource=res, evidence=", ".join(names))
+        elif other:
+            yield Violation(f"mounts SecretProviderClass {other[0]}, not Azure Key Vault", resource=res,
+                            path=_csi_path(res))
+        elif refs:
+            yield Passed(res, "every Secret it reads is synced from Key Vault")
+        else:  # only a CSI mount of a SecretProviderClass that is not in the scan: its provider is unknown
+            decided -= 1
+            unverified.append(f"{res.display} mounts SecretProviderClass {unknown[0]}, which is not in the scan")
+    if not decided:
+        if unverified:
+            raise NotAssessed("; ".join(unverified))
         raise NotApplicable()
