@@ -7,10 +7,13 @@ from collections.abc import Iterator
 from auditor.api import Context, NotApplicable, Params, Resource, Violation, rule
 from auditor.k8s import as_list, get, is_builtin_rbac
 
+# `system:` names that are not Kubernetes components but everyone, or workloads
+_NOT_SYSTEM = ("system:serviceaccount", "system:authenticated", "system:unauthenticated", "system:anonymous")
+
 
 class BroadRoleParams(Params):
     roles: tuple[str, ...] = ("cluster-admin",)
-    # subjects allowed to hold them: Kubernetes' own users and groups
+    # subjects allowed to hold them: Kubernetes' own users and groups (system:masters, system:kube-*)
     system_prefixes: tuple[str, ...] = ("system:",)
 
 
@@ -35,7 +38,9 @@ class BroadRoleParams(Params):
 )
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """A (Cluster)RoleBinding whose roleRef is the ClusterRole cluster-admin (configurable `roles`) names only
-    system subjects (users/groups named `system:...`); every ServiceAccount, other user or group fails. The
+    system subjects (users/groups named `system:...`); every ServiceAccount, other user or group fails, and so
+    do the `system:` names that mean workloads or everyone (system:serviceaccounts, system:serviceaccount:...,
+    system:authenticated, system:unauthenticated, system:anonymous). The
     API server's own bootstrap bindings are not judged; bindings of other roles pass."""
     if is_builtin_rbac(res):
         raise NotApplicable()
@@ -44,7 +49,8 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
         return
     for i, s in enumerate(as_list(get(res.data, "subjects"))):
         kind, name = str(get(s, "kind") or "?"), str(get(s, "name") or "?")
-        if kind in ("User", "Group") and name.startswith(tuple(ctx.params.system_prefixes)):
+        if kind in ("User", "Group") and name.startswith(tuple(ctx.params.system_prefixes)) and \
+                not name.startswith(_NOT_SYSTEM):
             continue
         ns = get(s, "namespace")
         who = f"{kind} {ns}/{name}" if ns else f"{kind} {name}"
