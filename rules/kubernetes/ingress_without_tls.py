@@ -15,19 +15,44 @@ def _covered(host: str, patterns: list[str]) -> bool:
 
 
 def _applies(res: Resource) -> bool:
-    if res.kind != "Route":
-        return True
     api = str(get(res.data, "apiVersion") or "")
-    return api.startswith("route.openshift.io") or api == "v1"
+    if res.kind == "Route":
+        return api.startswith("route.openshift.io") or api == "v1"
+    if res.kind == "Gateway":
+        return api.startswith(("networking.istio.io/", "gateway.networking.k8s.io/"))
+    return True
+
+
+_TLS_PROTOCOLS = ("HTTPS", "TLS")
+
+
+def _istio_gateway(res: Resource) -> Iterator[Violation]:
+    for i, server in enumerate(as_list(get(res.data, "spec", "servers"))):
+        proto = str(get(server, "port", "protocol") or "").upper()
+        if proto in ("HTTP", "HTTP2") and get(server, "tls", "httpsRedirect") is not True:
+            hosts = ", ".join(str_list(get(server, "hosts"))) or "*"
+            yield Violation(f"server for {hosts} serves plain {proto} without tls.httpsRedirect",
+                            path=("spec", "servers", i, "port", "protocol"))
+
+
+def _gateway_api(res: Resource) -> Iterator[Violation]:
+    listeners = as_list(get(res.data, "spec", "listeners"))
+    protos = [str(get(li, "protocol") or "").upper() for li in listeners]
+    if any(p in _TLS_PROTOCOLS for p in protos):
+        return  # an HTTP listener beside an HTTPS one is the usual redirect
+    for i, p in enumerate(protos):
+        if p == "HTTP":
+            yield Violation("Gateway has only plain HTTP listeners", path=("spec", "listeners", i, "protocol"))
+            return
 
 
 @rule(
     code="K8S019",
     name="ingress-without-tls",
-    title="Ingress serves plain HTTP",
+    title="Ingress or gateway serves plain HTTP",
     controls=["SEC-ENCRYPTION-IN-TRANSIT"],
     target="kubernetes",
-    kinds=("Ingress", "Route"),
+    kinds=("Ingress", "Route", "Gateway"),
     applies=_applies,
     rationale=(
         "Without TLS, prompts, predictions, tokens and cookies cross the network in clear text and can be read or "
@@ -43,7 +68,14 @@ def _applies(res: Resource) -> bool:
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """An Ingress declares spec.tls, and every rule host is listed in (or matched by a wildcard of) some tls
     entry's hosts when the entries name hosts. An OpenShift Route declares spec.tls and does not allow
-    insecure edge traffic."""
+    insecure edge traffic. An Istio Gateway's HTTP servers set tls.httpsRedirect; a Gateway API Gateway has
+    an HTTPS or TLS listener when it has HTTP ones."""
+    if res.kind == "Gateway":
+        if str(get(res.data, "apiVersion")).startswith("networking.istio.io/"):
+            yield from _istio_gateway(res)
+        else:
+            yield from _gateway_api(res)
+        return
     spec = get(res.data, "spec")
     if res.kind == "Route":
         tls = get(spec, "tls")
