@@ -3,15 +3,23 @@ never crashing a rule, and the real corpus scanned without a single rule ERROR."
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
+import random
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from auditor.engine import RuleSelection, run_rules
+from auditor.inventory import Inventory
 from auditor.k8s import estate_index, literal_secret, pdbs_selecting, quantity
+from auditor.model import Location, Resource
+from auditor.registry import load_rules
 from auditor.report import Report
 from auditor.scan import ScanOptions, build_inventory, run_scan
 
@@ -347,3 +355,48 @@ def test_keyvault_unknown_provider_is_not_assessed(tmp_path: Path) -> None:
         ("not_assessed", "not assessed: Deployment ml/scorer mounts SecretProviderClass elsewhere, which is not in "
                          "the scan")
     ]
+
+
+def _plain(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_plain(v) for v in x]
+    return x
+
+
+def _paths(x: Any, p: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield p
+    items = x.items() if isinstance(x, dict) else enumerate(x) if isinstance(x, list) else ()
+    for k, v in items:
+        yield from _paths(v, (*p, k))
+
+
+def test_mutated_objects_never_crash_a_rule() -> None:
+    """Every Kubernetes rule over every rule fixture, with random subtrees replaced by values of the wrong
+    type, as plain dicts (the shape of a replayed snapshot): only PASS/FAIL/NOT_ASSESSED, never an error."""
+    rng = random.Random(20261125)
+    odd: list[Any] = [None, 0, -1, True, "x", "", [], {}, [1, "a", None], {"a": [1]}, "100%", 3.5, [{}]]
+    base = build_inventory(ScanOptions(inputs=(str(ROOT / "fixtures" / "rules"), str(ROOT / "fixtures" / "example"))))
+    docs = [(r.kind, r.name, r.namespace, _plain(r.data)) for r in base.resources if r.target == "kubernetes"]
+    rules = [r for r in load_rules().rules if r.meta.target == "kubernetes"]
+    for _ in range(40):
+        resources = []
+        for i, (kind, name, ns, data) in enumerate(docs):
+            data = copy.deepcopy(data)
+            paths = list(_paths(data))[1:]
+            for _ in range(rng.randint(1, 4)):
+                if not paths:
+                    break
+                *parent, last = rng.choice(paths)
+                node: Any = data
+                for k in parent:  # earlier mutations may have replaced part of the path
+                    ok = (isinstance(node, dict) and k in node) or (
+                        isinstance(node, list) and isinstance(k, int) and k < len(node))
+                    node = node[k] if ok else None
+                if isinstance(node, dict) or (isinstance(node, list) and isinstance(last, int) and last < len(node)):
+                    node[last] = copy.deepcopy(rng.choice(odd))
+            resources.append(Resource(target="kubernetes", kind=kind, name=name, namespace=ns,
+                                      location=Location("mutated.yaml", 1), uid=str(i), _data=data))
+        findings = run_rules(rules, Inventory.build(resources), RuleSelection())
+        assert [(f.rule, f.resource, f.message) for f in findings if f.status == "error"] == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from auditor.api import Context, Resource, Violation, rule
 from auditor.k8s import POD_KINDS, as_list, containers, require_pod_spec
@@ -30,7 +30,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     require_pod_spec(res, ctx.inventory)
     for c in containers(res, ephemeral=False):
         for i, port in enumerate(as_list(c.data.get("ports"))):
-            if not isinstance(port, dict) or port.get("hostPort") in (None, 0, "0", ""):
+            if not isinstance(port, Mapping) or port.get("hostPort") in (None, 0, "0", ""):
                 continue
             yield Violation(f"{c.label} binds host port {port.get('hostPort')}",
                             path=(*c.path, "ports", i, "hostPort"), evidence=str(port.get("hostPort")))

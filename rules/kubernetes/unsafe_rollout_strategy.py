@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.k8s import SERVING_KINDS, containers, get, replicas, require_pod_spec
+from auditor.k8s import SERVING_KINDS, containers, get, has_probe, replicas, require_pod_spec
 
 
 def _all_unavailable(value: Any, count: int | None) -> bool:
@@ -68,6 +68,6 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
         yield Violation(f"sets maxUnavailable {mu}: a rollout may stop every pod at once",
                         path=mu_path, evidence=str(mu))
     mains = list(containers(res, init=False, ephemeral=False))
-    if mains and not any(isinstance(c.data.get("readinessProbe"), dict) for c in mains):
+    if mains and not any(has_probe(c, "readinessProbe") for c in mains):
         yield Violation("no container has a readiness probe: a rollout cannot wait for new pods to be "
                         "ready", path=mains[0].path)
