@@ -333,6 +333,7 @@ class EstateIndex:
     workloads: Mapping[tuple[str, str, str], Resource]  # (ns, kind lower, name)
     limit_ranges: Mapping[str, tuple[Resource, ...]]  # ns -> LimitRanges
     services: SelectorIndex  # Services with a selector
+    rollout_refs: Mapping[tuple[str, str, str], Resource]  # workload a Rollout's workloadRef names -> the Rollout
 
 
 _INDEXES: weakref.WeakKeyDictionary[Inventory, EstateIndex] = weakref.WeakKeyDictionary()
@@ -371,8 +372,12 @@ def estate_index(inv: Inventory) -> EstateIndex:
         sas.setdefault((ns_of(r), r.name), r)
     for r in inv.of_kind("kubernetes", "ConfigMap"):
         cms.setdefault((ns_of(r), r.name), r)
+    refs: dict[tuple[str, str, str], Resource] = {}
     for r in inv.of_kind("kubernetes", *POD_KINDS):
         wls.setdefault((ns_of(r), r.kind.lower(), r.name), r)
+        ref = workload_ref(r)
+        if ref is not None:
+            refs.setdefault((ns_of(r), *ref), r)
     for r in inv.of_kind("kubernetes", "LimitRange"):
         lrs.setdefault(ns_of(r), []).append(r)
     for r in inv.of_kind("kubernetes", "Service"):
@@ -386,14 +391,48 @@ def estate_index(inv: Inventory) -> EstateIndex:
         wls,
         {k: tuple(v) for k, v in lrs.items()},
         SelectorIndex(svcs),
+        refs,
     )
     _INDEXES[inv] = idx
     return idx
 
 
 def scalers_of(res: Resource, inv: Inventory) -> tuple[Resource, ...]:
-    """HPAs and KEDA ScaledObjects anywhere in the scan whose scaleTargetRef is this workload."""
-    return estate_index(inv).scalers.get((ns_of(res), res.kind.lower(), res.name), ())
+    """HPAs and KEDA ScaledObjects anywhere in the scan whose scaleTargetRef is this workload (or the Argo
+    Rollout that runs this workload's template through workloadRef)."""
+    idx = estate_index(inv)
+    own = idx.scalers.get((ns_of(res), res.kind.lower(), res.name), ())
+    rollout = idx.rollout_refs.get((ns_of(res), res.kind.lower(), res.name))
+    if rollout is not None:
+        own = own + idx.scalers.get((ns_of(rollout), "rollout", rollout.name), ())
+    return own
+
+
+def workload_ref(res: Resource) -> tuple[str, str] | None:
+    """(kind lower, name) of the workload whose pod template an Argo Rollout uses (spec.workloadRef)."""
+    if res.kind != "Rollout":
+        return None
+    ref = _get(res.data, "spec", "workloadRef")
+    if not isinstance(ref, Mapping) or not ref.get("name"):
+        return None
+    return str(ref.get("kind") or "Deployment").lower(), str(ref["name"])
+
+
+def rollout_referencing(res: Resource, inv: Inventory) -> Resource | None:
+    """The Argo Rollout in the scan that runs this workload's template (workloadRef): it owns replicas and
+    the rollout strategy then."""
+    return estate_index(inv).rollout_refs.get((ns_of(res), res.kind.lower(), res.name))
+
+
+def template_source(res: Resource, inv: Inventory) -> Resource:
+    """The object holding the pod template: the workload a Rollout's workloadRef names (when in the scan),
+    else the object itself."""
+    ref = workload_ref(res)
+    if ref is not None:
+        target = estate_index(inv).workloads.get((ns_of(res), *ref))
+        if target is not None:
+            return target
+    return res
 
 
 def pdbs_selecting(res: Resource, inv: Inventory) -> list[Resource]:
@@ -624,6 +663,11 @@ def require_pod_spec(res: Resource, inv: Inventory | None = None) -> tuple[Mappi
     NotApplicable: they are judged once, at the controller."""
     if inv is not None and controlling_owner(res, inv) is not None:
         raise NotApplicable()
+    ref = workload_ref(res)
+    if ref is not None and _get(res.data, "spec", "template") is None:
+        if inv is not None and estate_index(inv).workloads.get((ns_of(res), *ref)) is not None:
+            raise NotApplicable()  # the template is judged at the referenced workload
+        raise NotAssessed(f"{res.kind} {res.name} takes its pod template from {ref[0]} {ref[1]}, not in the scan")
     spec, base = pod_spec(res)
     if spec is None:
         raise NotAssessed(f"{res.kind} {res.name} has no pod spec to judge")

@@ -400,3 +400,55 @@ def test_mutated_objects_never_crash_a_rule() -> None:
                                       location=Location("mutated.yaml", 1), uid=str(i), _data=data))
         findings = run_rules(rules, Inventory.build(resources), RuleSelection())
         assert [(f.rule, f.resource, f.message) for f in findings if f.status == "error"] == []
+
+
+ROLLOUT_REF = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: scorer, namespace: ml}
+spec:
+  replicas: 0
+  strategy: {type: Recreate}
+  template:
+    metadata:
+      labels: {app: scorer}
+    spec:
+      containers:
+        - name: app
+          image: myacr.azurecr.io/ml/scorer:1.4.0
+          readinessProbe: {httpGet: {path: /ready, port: 8080}}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: scorer, namespace: ml}
+spec:
+  replicas: 3
+  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: scorer}
+  strategy:
+    canary: {steps: [{setWeight: 20}, {pause: {duration: 60}}]}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: scorer, namespace: ml}
+spec:
+  scaleTargetRef: {apiVersion: argoproj.io/v1alpha1, kind: Rollout, name: scorer}
+  minReplicas: 3
+  maxReplicas: 12
+  metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}}]
+"""
+
+
+def test_argo_rollout_workload_ref(tmp_path: Path) -> None:
+    """A Rollout that borrows a Deployment's template: the template is judged once (at the Deployment), the
+    Rollout's HPA, replicas and strategy count for it, and the HPA's CPU check reads the borrowed template."""
+    (tmp_path / "rollout.yaml").write_text(ROLLOUT_REF)
+    report = _scan(tmp_path, select=("K8S004", "K8S022", "K8S028", "K8S029", "K8S030"))
+    got = sorted((f.rule, f.status, f.resource, f.message) for f in report.findings)
+    assert got == [
+        ("K8S004", "pass", "Deployment ml/scorer", "Container runs privileged"),
+        ("K8S022", "pass", "Deployment ml/scorer", "Rollout takes the service down or cannot wait for readiness"),
+        ("K8S028", "pass", "Deployment ml/scorer", "Serving workload has no horizontal autoscaler"),
+        ("K8S029", "fail", "HorizontalPodAutoscaler ml/scorer",
+         "scaled Rollout scorer has containers without a CPU request: app"),
+        ("K8S030", "pass", "Deployment ml/scorer", "Serving workload runs a single replica"),
+    ]

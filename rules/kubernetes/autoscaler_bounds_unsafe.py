@@ -6,7 +6,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from auditor.api import Context, NotAssessed, Resource, Violation, rule
-from auditor.k8s import as_list, containers, effective_request, estate_index, get, ns_of, scale_target
+from auditor.k8s import (
+    as_list,
+    containers,
+    effective_request,
+    estate_index,
+    get,
+    ns_of,
+    scale_target,
+    template_source,
+)
 
 
 def _int(v: Any) -> int | None:
@@ -72,7 +81,8 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
             what = f"{target[0]} {target[1]}" if target else "its scaleTargetRef"
             raise NotAssessed(f"scale target {what} is not in the scan: cannot check its CPU requests")
     else:
-        bare = [c.name for c in containers(wl, init=False, ephemeral=False) if effective_request(c, "cpu") is None]
+        src = template_source(wl, ctx.inventory)
+        bare = [c.name for c in containers(src, init=False, ephemeral=False) if effective_request(c, "cpu") is None]
         if bare:
             found.append(Violation(f"scaled {wl.kind} {wl.name} has containers without a CPU request: "
                                    f"{', '.join(bare)}", path=("spec", "scaleTargetRef"), evidence=", ".join(bare)))

@@ -10,6 +10,7 @@ from auditor.k8s import (
     get,
     replicas,
     require_pod_spec,
+    rollout_referencing,
     scaler_min_replicas,
     scalers_of,
 )
@@ -46,7 +47,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
             yield Violation(f"{s.kind} {s.name} lets it shrink to {best} replica(s)",
                             path=("spec", "replicas") if get(res.data, "spec", "replicas") is not None else ())
         return
-    n = replicas(res)
+    n = replicas(rollout_referencing(res, ctx.inventory) or res)  # an Argo Rollout's workloadRef owns replicas
     if n is None:
         raise NotAssessed(f"replicas {get(res.data, 'spec', 'replicas')!r} is not a number")
     if n < 2:

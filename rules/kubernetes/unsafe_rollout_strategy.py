@@ -6,7 +6,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.k8s import SERVING_KINDS, containers, get, has_probe, replicas, require_pod_spec
+from auditor.k8s import (
+    SERVING_KINDS,
+    containers,
+    get,
+    has_probe,
+    replicas,
+    require_pod_spec,
+    rollout_referencing,
+)
 
 
 def _all_unavailable(value: Any, count: int | None) -> bool:
@@ -56,7 +64,8 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     else:
         strategy_key = ("spec", "strategy", "canary")
     strategy = get(res.data, *strategy_key)
-    if res.kind != "Rollout" and str(get(strategy, "type")) == "Recreate":
+    managed = rollout_referencing(res, ctx.inventory) is not None  # an Argo Rollout runs its template
+    if not managed and res.kind != "Rollout" and str(get(strategy, "type")) == "Recreate":
         yield Violation("uses the Recreate strategy: every rollout stops all pods first",
                         path=(*strategy_key, "type"))
     sub = "rollingUpdate" if res.kind in ("Deployment", "StatefulSet") else None
@@ -64,7 +73,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
         sub = "rollingParams"
     mu_path = (*strategy_key, sub, "maxUnavailable") if sub else (*strategy_key, "maxUnavailable")
     mu = get(res.data, *mu_path)
-    if _all_unavailable(mu, replicas(res)):
+    if not managed and _all_unavailable(mu, replicas(res)):
         yield Violation(f"sets maxUnavailable {mu}: a rollout may stop every pod at once",
                         path=mu_path, evidence=str(mu))
     mains = list(containers(res, init=False, ephemeral=False))
