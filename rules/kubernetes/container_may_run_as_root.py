@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.k8s import POD_KINDS, containers, security_value
+from auditor.k8s import POD_KINDS, containers, require_pod_spec, security_value
 
 
 @rule(
@@ -28,6 +28,7 @@ from auditor.k8s import POD_KINDS, containers, security_value
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """Each container (init and ephemeral included) must end up with runAsNonRoot true or a runAsUser other
     than 0, from its own securityContext or inherited from the pod's. runAsUser 0 always fails."""
+    require_pod_spec(res, ctx.inventory)
     for c in containers(res):
         user, user_path = security_value(res, c, "runAsUser")
         non_root, nr_path = security_value(res, c, "runAsNonRoot")
