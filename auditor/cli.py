@@ -133,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _scan(args: argparse.Namespace) -> int:
     from auditor.config import ConfigError, load_config
-    from auditor.reporters import RenderOptions, render
+    from auditor.reporters import RenderOptions, render_bytes
     from auditor.scan import ScanError, ScanOptions, run_scan
 
     try:
@@ -190,16 +190,18 @@ def _scan(args: argparse.Namespace) -> int:
         ropts = RenderOptions(color=color_tty and path is None and fmt == "console", verbose=args.verbose,
                               docs_base_url=cfg.docs_base_url)
         try:
-            text = render(report, fmt, ropts)
+            data = render_bytes(report, fmt, ropts)
         except ValueError as exc:
             print(f"auditor: {exc}", file=sys.stderr)
             return EXIT_ERROR
         if path is None or path == "-":
-            sys.stdout.write(text)
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
         else:
             try:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-                Path(path).write_text(text, encoding="utf-8")
+                Path(path).write_bytes(data)
             except OSError as exc:
                 print(f"auditor: cannot write {path}: {exc}", file=sys.stderr)
                 return EXIT_ERROR

@@ -108,6 +108,7 @@ def make_resource(node: MappingNode, file: SourceFile, index: str, line: int) ->
     ann = _annotations_of(node)
     uid = f"{file.root_rel}#{kind}/{ns or ''}/{display_name}"
     sups = tuple(parse_annotations(ann, uid, file.rel, line)) if ann else ()
+    small = node.end_mark.index - node.start_mark.index <= LARGE_DOCUMENT
     return Resource(
         target=TARGET,
         kind=kind,
@@ -118,9 +119,10 @@ def make_resource(node: MappingNode, file: SourceFile, index: str, line: int) ->
         annotations=ann,
         extra={"apiVersion": api, "index": index},
         suppressions=sups,
-        build=(lambda n=node: convert(n))  # type: ignore[misc]
-        if node.end_mark.index - node.start_mark.index <= LARGE_DOCUMENT
-        else (lambda p=str(file.path), i=index: _reload(p, i)),  # type: ignore[misc]
+        # small documents are converted now, so their node graph (3 objects a node) is freed at once;
+        # large ones (CRDs, bundles) are re-read only if a rule ever asks for their body
+        _data=convert(node) if small else None,
+        build=None if small else (lambda p=str(file.path), i=index: _reload(p, i)),  # type: ignore[misc]
     )
 
 
@@ -145,11 +147,16 @@ def load(file: SourceFile, text: str, options: LoadOptions) -> LoadResult:
                 if isinstance(items, SequenceNode):
                     for j, item in enumerate(items.value):
                         if isinstance(item, MappingNode):
-                            r = make_resource(item, file, f"{doc.index}.{j}", item.start_mark.line + 1)
+                            r = _make_or_error(out, item, file, f"{doc.index}.{j}", item.start_mark.line + 1)
                             if r is not None:
                                 out.resources.append(r)
                 continue
-            r = make_resource(node, file, str(doc.index), doc.line)
+            try:
+                r = make_resource(node, file, str(doc.index), doc.line)
+            except YamlRefused as exc:
+                out.errors.append(InputError(file.rel, f"document {doc.index + 1} (line {doc.line}): "
+                                             + describe_error(exc), TARGET))
+                continue
             if r is None:
                 out.errors.append(
                     InputError(
@@ -171,6 +178,14 @@ def load(file: SourceFile, text: str, options: LoadOptions) -> LoadResult:
 
 _BLOCK_START_RE = re.compile(r"[:\-]\s*[|>][-+0-9]*\s*(#.*)?$")
 _ACTION_RE = re.compile(r"^(?:-\s*)?(?:[\w.\-\"'/]+\s*:\s*)?\{\{")
+
+
+def _make_or_error(out: LoadResult, node: MappingNode, file: SourceFile, index: str, line: int) -> Resource | None:
+    try:
+        return make_resource(node, file, index, line)
+    except YamlRefused as exc:
+        out.errors.append(InputError(file.rel, f"item {index} (line {line}): " + describe_error(exc), TARGET))
+        return None
 
 
 def _looks_unrendered(text: str) -> bool:

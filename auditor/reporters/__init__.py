@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from types import ModuleType
 
 from auditor.report import Report
 
@@ -47,14 +48,26 @@ def available() -> list[str]:
     return out
 
 
-def render(report: Report, fmt: str, options: RenderOptions | None = None) -> str:
+def _module(fmt: str) -> ModuleType:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
     try:
-        mod = importlib.import_module(FORMATS[fmt])
+        return importlib.import_module(FORMATS[fmt])
     except ModuleNotFoundError as exc:
         if exc.name == FORMATS[fmt]:
             raise ValueError(f"format {fmt!r} is not available in this build") from None
         raise
-    text: str = mod.render(report, options or RenderOptions())
+
+
+def render(report: Report, fmt: str, options: RenderOptions | None = None) -> str:
+    text: str = _module(fmt).render(report, options or RenderOptions())
     return text
+
+
+def render_bytes(report: Report, fmt: str, options: RenderOptions | None = None) -> bytes:
+    """UTF-8 output for files and pipes; a reporter may provide `render_bytes` to skip the str copy."""
+    mod = _module(fmt)
+    if hasattr(mod, "render_bytes"):
+        data: bytes = mod.render_bytes(report, options or RenderOptions())
+        return data
+    return render(report, fmt, options).encode("utf-8")
