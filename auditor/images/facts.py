@@ -76,9 +76,6 @@ def inspect_secret(path: str, head: bytes) -> str | None:
         text = head.decode("latin-1")
     if "PRIVATE KEY-----" in text:
         return "private key"
-    kind = token_kind(text)
-    if kind:
-        return kind
     if base in (".netrc", "_netrc"):
         m = _NETRC_RE.search(text)
         if m and find_secret("password", m.group(1)):
@@ -98,8 +95,8 @@ def inspect_secret(path: str, head: bytes) -> str | None:
             value = m.group(2).strip().strip("\"'")
             hit = find_secret(m.group(1), value)
             if hit:
-                return f"secret-named value in {base}" if hit.kind.startswith("literal value") else hit.kind
-    return None
+                return f"secret-named variable {m.group(1)[:60]}" if hit.kind.startswith("literal value") else hit.kind
+    return token_kind(text)
 
 
 def _want_content(limits: Limits) -> Any:
