@@ -35,6 +35,7 @@ class Limits:
     max_entries: int = 1_000_000  # tar entries over all layers
     max_layers: int = 256
     max_small_file: int = 16 * MiB  # passwd, os-release, package databases
+    max_small_total: int = 64 * MiB  # all such files kept, over all layers
     max_secret_candidate: int = 256 * 1024  # candidate secret files are read up to this size
     max_stdin_bytes: int = 16 * GiB
 

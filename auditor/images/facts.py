@@ -99,10 +99,20 @@ def inspect_secret(path: str, head: bytes) -> str | None:
     return token_kind(text)
 
 
+_SYSTEM_BASENAMES = frozenset(posixpath.basename(p) for p in SYSTEM_FILES)
+
+
 def _want_content(limits: Limits) -> Any:
+    """Keep small system files; by base name too, since a later layer may symlink /etc elsewhere.
+    All kept content together stays under Limits.max_small_total."""
+    left = [limits.max_small_total]
+
     def want(path: str, size: int) -> int:
-        if path in SYSTEM_FILES or _DPKG_CFG_RE.match(path):
-            return limits.max_small_file if size <= limits.max_small_file else 0
+        if size > limits.max_small_file or size > left[0]:
+            return 0
+        if path in SYSTEM_FILES or _DPKG_CFG_RE.match(path) or posixpath.basename(path) in _SYSTEM_BASENAMES:
+            left[0] -= size
+            return limits.max_small_file
         return 0
 
     return want
