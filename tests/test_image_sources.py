@@ -290,3 +290,22 @@ def test_oci_archive_and_layout_with_several_tags(tmp_path: Path) -> None:
     arch = write_oci_archive(img, tmp_path / "a.tar", "1.4")
     assert errors_of(f"oci-archive:{arch}:9.9") == [f"{arch}: no image tagged '9.9'"]
     assert facts_of(f"oci-archive:{arch}:1.4")["config_digest"] == img.config_digest
+
+
+def test_recorded_inventory_replays_to_the_same_findings(tmp_path: Path) -> None:
+    from auditor.inventory import Inventory
+    from auditor.scan import build_inventory, judge
+
+    target = write_as(build(spec("IMG008", "fail.json")), "docker-archive", tmp_path)
+    opts = ScanOptions(inputs=(target,), select=("IMAGE",), today=TODAY)
+    live = build_inventory(opts)
+    replay = Inventory.from_json(json.loads(live.dumps()))
+    assert [r.origin for r in replay.resources] == ["snapshot"]
+
+    def key(inv: Inventory) -> list[tuple[str, str, str, str | None, str]]:
+        return sorted((f.rule, f.status, f.message, f.location.path, f.uid) for f in judge(inv, opts).findings)
+
+    assert key(replay) == key(live)
+    assert ("IMG008", "fail", "apt lists left in /var/lib/apt/lists: 2 files, 2.4 MiB, from layer 1 (RUN apt-get "
+            "update && apt-get install -y curl)", str(tmp_path / "image-docker.tar"),
+            "image:registry.example/ml/scorer") in key(replay)
