@@ -309,3 +309,15 @@ def test_recorded_inventory_replays_to_the_same_findings(tmp_path: Path) -> None
     assert ("IMG008", "fail", "apt lists left in /var/lib/apt/lists: 2 files, 2.4 MiB, from layer 1 (RUN apt-get "
             "update && apt-get install -y curl)", str(tmp_path / "image-docker.tar"),
             "image:registry.example/ml/scorer") in key(replay)
+
+
+def test_gzip_compressed_docker_save(tmp_path: Path) -> None:
+    img = build(spec("IMG009", "pass.json"))
+    tar = write_docker_archive(img, tmp_path / "app.tar")
+    gz = tmp_path / "app.tar.gz"
+    gz.write_bytes(gzip.compress(tar.read_bytes(), mtime=0))
+    assert facts_of(f"docker-archive:{gz}")["config_digest"] == img.config_digest
+    broken = tmp_path / "broken.tar.gz"
+    broken.write_bytes(gz.read_bytes()[:300])
+    msgs = errors_of(f"docker-archive:{broken}")
+    assert len(msgs) == 1 and msgs[0].startswith(f"{broken} cannot be read: "), msgs

@@ -14,6 +14,7 @@ and an opener for each layer's stored bytes. An index is narrowed to one platfor
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -22,6 +23,7 @@ import re
 import shutil
 import tarfile
 import tempfile
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -403,21 +405,37 @@ def split_path_ref(ref: str) -> tuple[str, str | None]:
     raise ImageError(f"no such file or directory: {ref}")
 
 
-def spool_stdin(stream: IO[bytes], limits: Limits) -> tuple[Path, Callable[[], None]]:
+def spool(stream: IO[bytes], limits: Limits, what: str) -> tuple[Path, Callable[[], None]]:
+    """Copy a stream (stdin, or a gzip-compressed archive decompressed) into a private temp dir."""
     tmp = tempfile.mkdtemp(prefix="auditor-image-")
-    path = Path(tmp) / "stdin.tar"
+    path = Path(tmp) / "archive.tar"
     total = 0
-    with path.open("wb") as out:
-        while True:
-            chunk = stream.read(1024 * 1024)
-            if not chunk:
-                break
-            total += len(chunk)
-            if total > limits.max_stdin_bytes:
-                shutil.rmtree(tmp, ignore_errors=True)
-                raise ImageError(f"stdin holds more than {limits.max_stdin_bytes:,} bytes")
-            out.write(chunk)
+    try:
+        with path.open("wb") as out:
+            while True:
+                chunk = stream.read(1024 * 1024)
+                if not chunk:
+                    break
+                total += len(chunk)
+                if total > limits.max_stdin_bytes:
+                    raise ImageError(f"{what} holds more than {limits.max_stdin_bytes:,} bytes")
+                out.write(chunk)
+    except (OSError, EOFError, zlib.error) as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ImageError(f"{what} cannot be read: {exc}") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return path, lambda: shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _gunzip_archive(path: Path, limits: Limits, label: str) -> tuple[Path, Callable[[], None]] | None:
+    """`docker save | gzip` output: decompressed once into a temp file (tar members need random access)."""
+    with path.open("rb") as f:
+        if f.read(2) != b"\x1f\x8b":
+            return None
+    with gzip.open(path, "rb") as gz:
+        return spool(gz, limits, label)  # type: ignore[arg-type]
 
 
 def open_local(scheme: str, ref: str, options: Mapping[str, Any], limits: Limits) -> tuple[list[Resolved], str]:
@@ -434,7 +452,7 @@ def open_local(scheme: str, ref: str, options: Mapping[str, Any], limits: Limits
             import sys  # noqa: PLC0415
 
             stream = sys.stdin.buffer
-        path, done = spool_stdin(stream, limits)
+        path, done = spool(stream, limits, "stdin")
         cleanups.append(done)
     else:
         path = Path(path_s)
@@ -445,6 +463,10 @@ def open_local(scheme: str, ref: str, options: Mapping[str, Any], limits: Limits
         elif path.is_dir():
             raise ImageError(f"{path_s} is a directory; use oci:{path_s} for an OCI layout")
         else:
+            unzipped = _gunzip_archive(path, limits, display) if path.is_file() else None
+            if unzipped is not None:
+                path = unzipped[0]
+                cleanups.append(unzipped[1])
             store = TarStore(path, display)
             cleanups.insert(0, store.close)
         if scheme == "docker-archive":
