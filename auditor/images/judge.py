@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
+import re
 from collections.abc import Mapping
 from typing import Any
 
+from auditor.inventory import Inventory
 from auditor.model import NotAssessed, Resource
 from auditor.secrets import redact_text
 
@@ -73,3 +76,119 @@ def build_date(facts: Mapping[str, Any]) -> dt.date | None:
     if when.year < 2000:
         return None
     return when.date()
+
+
+# ---- linking an image to the Dockerfile it was built from ----------------------------------------
+_BUILDKIT_ARGS_RE = re.compile(r"^\|\d+(?:\s+[A-Za-z_][A-Za-z0-9_]*=\S*)*\s+")
+_FLAG_RE = re.compile(r"(?:^|\s)--[a-z-]+(?:=\S+)?")
+
+
+def _norm_history(created_by: str) -> tuple[str, str]:
+    """(instruction, normalised text) of a history entry, from BuildKit or the legacy builder."""
+    text = created_by.strip()
+    if text.endswith("# buildkit"):
+        text = text[: -len("# buildkit")].strip()
+    cmd = "RUN"
+    if text.startswith("RUN "):
+        text = text[4:].strip()
+    elif re.match(r"^[A-Z]+ ", text) and not text.startswith("/"):
+        cmd, _, text = text.partition(" ")
+    text = _BUILDKIT_ARGS_RE.sub("", text)
+    for prefix in ("/bin/sh -c ", "/bin/bash -c ", "sh -c "):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    if text.startswith("#(nop)"):
+        text = text[len("#(nop)"):].strip()
+        cmd, _, text = text.partition(" ")
+    return cmd.upper(), " ".join(_FLAG_RE.sub(" ", text).split())
+
+
+def _norm_instruction(ins: Any) -> tuple[str, str]:
+    value = " ".join(ins.json_args) if ins.json_args else ins.value
+    return str(ins.cmd).upper(), " ".join(_FLAG_RE.sub(" ", str(value)).split())
+
+
+def _same(history: tuple[str, str], ins: tuple[str, str]) -> bool:
+    if history[0] != ins[0]:
+        return False
+    if history[1] == ins[1]:
+        return True
+    if history[0] in ("COPY", "ADD"):  # the legacy builder writes `COPY file:<hash> in /dest`
+        dest_h = history[1].rsplit(" in ", 1)[-1].split()[-1:] if history[1] else []
+        dest_i = ins[1].split()[-1:]
+        return bool(dest_h) and dest_h == dest_i
+    return False
+
+
+def paired_dockerfile(res: Resource, inventory: Inventory) -> Resource | None:
+    """The Dockerfile scanned together with this image: the one in the image's directory, else the only one."""
+    dockerfiles = list(inventory.of_target("dockerfile"))
+    if not dockerfiles:
+        return None
+    where = posixpath.dirname(posixpath.normpath(res.location.path.replace("\\", "/")))
+    near = [d for d in dockerfiles if posixpath.dirname(posixpath.normpath(d.location.path)) == where]
+    if len(near) == 1:
+        return near[0]
+    return dockerfiles[0] if len(dockerfiles) == 1 else None
+
+
+def dockerfile_lines(facts: Mapping[str, Any], dockerfile: Resource) -> dict[int, int]:
+    """Layer index -> line of the final stage's instruction that made it, aligning the image history
+    with the Dockerfile from the end (the final stage's steps are the last history entries)."""
+    model = dockerfile.data
+    stages = getattr(model, "stages", None)
+    if not stages:
+        return {}
+    instructions = [i for i in stages[-1].instructions if str(i.cmd).upper() != "FROM"]
+    history = facts.get("history") or []
+    out: dict[int, int] = {}
+    pos = len(instructions)
+    for h in reversed(history):
+        if not isinstance(h, Mapping) or pos == 0:
+            break
+        norm = _norm_history(str(h.get("created_by") or ""))
+        for j in range(pos - 1, -1, -1):
+            if _same(norm, _norm_instruction(instructions[j])):
+                if h.get("layer") is not None:
+                    out[int(h["layer"])] = int(instructions[j].line)
+                pos = j
+                break
+    return out
+
+
+def dockerfile_instruction_line(dockerfile: Resource, cmd: str) -> int | None:
+    """Line of the final stage's last `cmd` instruction (USER, HEALTHCHECK...), else its FROM line."""
+    stages = getattr(dockerfile.data, "stages", None)
+    if not stages:
+        return None
+    final = stages[-1]
+    found = [i.line for i in final.instructions if str(i.cmd).upper() == cmd]
+    return int(found[-1]) if found else int(final.line)
+
+
+def origin_evidence(res: Resource, ctx_inventory: Inventory, facts: Mapping[str, Any], layer: int | None) -> str | None:
+    """`introduced at Dockerfile:14` when a paired Dockerfile's final stage made that layer."""
+    if layer is None:
+        return None
+    df = paired_dockerfile(res, ctx_inventory)
+    if df is None:
+        return None
+    line = dockerfile_lines(facts, df).get(layer)
+    return f"introduced at {df.location.path}:{line}" if line is not None else None
+
+
+def with_origin(evidence: str | None, res: Resource, inventory: Inventory, facts: Mapping[str, Any],
+                layer: int | None) -> str | None:
+    """Evidence plus the paired Dockerfile line that brought the layer in, when there is one."""
+    origin = origin_evidence(res, inventory, facts, layer)
+    parts = [p for p in (evidence, origin) if p]
+    return "; ".join(parts) if parts else None
+
+
+def config_origin(res: Resource, inventory: Inventory, cmd: str) -> str | None:
+    """`set at Dockerfile:9` for a config field (USER, HEALTHCHECK) of a paired Dockerfile's final stage."""
+    df = paired_dockerfile(res, inventory)
+    if df is None:
+        return None
+    line = dockerfile_instruction_line(df, cmd)
+    return f"final stage at {df.location.path}:{line}" if line is not None else None

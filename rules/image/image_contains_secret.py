@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.images.judge import image_facts, layer_note
+from auditor.images.judge import image_facts, layer_note, with_origin
 from auditor.secrets import find_secret, token_kind
 
 # `RUN` history entries of builds with ARGs start with `|N NAME=value ... /bin/sh -c`
@@ -58,11 +58,13 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
                 if hit:
                     reported = True
                     yield Violation(f"build argument {name} holds a {hit.kind}, recorded in the image history "
-                                    f"of {layer_note(facts, h.get('layer'))}", path=("history",), evidence=hit.masked)
+                                    f"of {layer_note(facts, h.get('layer'))}", path=("history",),
+                                    evidence=with_origin(hit.masked, res, ctx.inventory, facts, h.get("layer")))
         kind = token_kind(created_by)
         if kind and not reported:
             yield Violation(f"the image history records a {kind} in the command of {layer_note(facts, h.get('layer'))}",
-                            path=("history",), evidence=f"<redacted {kind}>")
+                            path=("history",),
+                            evidence=with_origin(f"<redacted {kind}>", res, ctx.inventory, facts, h.get("layer")))
     for f in facts.get("secret_files") or []:
         where = layer_note(facts, f.get("layer"))
         if f.get("in_final_filesystem"):
@@ -70,4 +72,5 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
         else:
             msg = (f"{f.get('kind')} in /{f.get('path')}, added by {where} and deleted or replaced later: "
                    "still readable in that layer")
-        yield Violation(msg, path=("secret_files",), evidence=f"<redacted {f.get('kind')}>")
+        yield Violation(msg, path=("secret_files",),
+                        evidence=with_origin(f"<redacted {f.get('kind')}>", res, ctx.inventory, facts, f.get("layer")))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.images.judge import image_facts
+from auditor.images.judge import config_origin, image_facts
 
 
 @rule(
@@ -33,9 +33,11 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     config = facts.get("config") or {}
     hc = config.get("Healthcheck")
     if not isinstance(hc, dict) or not hc.get("Test"):
-        yield Violation("image config has no HEALTHCHECK", path=("config", "Healthcheck"))
+        yield Violation("image config has no HEALTHCHECK", path=("config", "Healthcheck"),
+                        evidence=config_origin(res, ctx.inventory, "HEALTHCHECK"))
         return
     test = hc.get("Test")
     if isinstance(test, list) and test and str(test[0]).upper() == "NONE":
         yield Violation("HEALTHCHECK NONE disables the health check inherited from the base image",
-                        path=("config", "Healthcheck", "Test"))
+                        path=("config", "Healthcheck", "Test"),
+                        evidence=config_origin(res, ctx.inventory, "HEALTHCHECK"))

@@ -6,7 +6,7 @@ import fnmatch
 from collections.abc import Iterator
 
 from auditor.api import Context, Params, Resource, Violation, rule
-from auditor.images.judge import image_facts, layer_note
+from auditor.images.judge import image_facts, layer_note, with_origin
 
 
 class SetuidParams(Params):
@@ -42,4 +42,4 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
             continue
         bits = " and ".join(b for b, on in (("setuid", f.get("setuid")), ("setgid", f.get("setgid"))) if on)
         yield Violation(f"/{path} is {bits} (mode {f.get('mode')}), from {layer_note(facts, f.get('layer'))}",
-                        path=("setuid_files",))
+                        path=("setuid_files",), evidence=with_origin(None, res, ctx.inventory, facts, f.get("layer")))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, NotAssessed, Resource, Violation, rule
-from auditor.images.judge import image_facts
+from auditor.images.judge import config_origin, image_facts
 
 
 @rule(
@@ -43,9 +43,12 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     if uid != 0:
         return
     if not raw.split(":", 1)[0].strip():
-        yield Violation("image config sets no User: the container runs as root (uid 0)", path=("config", "User"))
+        yield Violation("image config sets no User: the container runs as root (uid 0)", path=("config", "User"),
+                        evidence=config_origin(res, ctx.inventory, "USER"))
     elif name and name != "root":
         yield Violation(f"User {raw!r} is uid 0 in the image's /etc/passwd: the container runs as root",
-                        path=("config", "User"), evidence=f"{name} -> uid 0")
+                        path=("config", "User"), evidence="; ".join(
+                            p for p in (f"{name} -> uid 0", config_origin(res, ctx.inventory, "USER")) if p))
     else:
-        yield Violation(f"User {raw!r} is root (uid 0)", path=("config", "User"))
+        yield Violation(f"User {raw!r} is root (uid 0)", path=("config", "User"),
+                        evidence=config_origin(res, ctx.inventory, "USER"))

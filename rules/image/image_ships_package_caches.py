@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.images.judge import human_bytes, image_facts, layer_note
+from auditor.images.judge import human_bytes, image_facts, layer_note, with_origin
 
 
 @rule(
@@ -35,4 +35,5 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
         layers = c.get("layers") or []
         where = layer_note(facts, layers[0]) if layers else "an unknown layer"
         yield Violation(f"{c.get('kind')} left in /{c.get('path')}: {c.get('files')} files, "
-                        f"{human_bytes(int(c.get('bytes') or 0))}, from {where}", path=("caches",))
+                        f"{human_bytes(int(c.get('bytes') or 0))}, from {where}", path=("caches",),
+                        evidence=with_origin(None, res, ctx.inventory, facts, layers[0] if layers else None))

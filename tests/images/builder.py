@@ -253,19 +253,26 @@ def make_layer(tar: bytes, compression: str = "gzip", created_by: str = "") -> L
 
 def build(spec: dict[str, Any], compression: str | None = None) -> Image:
     layers: list[Layer] = []
+    history: list[dict[str, Any]] = []
+    created = spec.get("created", "2026-11-01T00:00:00Z")
     base = spec.get("base", "scratch")
     if base != "scratch":
         lb = LayerBuilder()
         add_files(lb, base_files(base, spec.get("os_version")))
         layers.append(make_layer(lb.finish(), compression or "gzip", f"/bin/sh -c #(nop) ADD file:{base} in / "))
+        history.append({"created": created, "created_by": layers[-1].created_by})
     for ls in spec.get("layers", []):
+        if ls.get("empty"):  # USER, ENV, LABEL...: a history entry without a layer
+            history.append({"created": created, "created_by": ls.get("created_by", ""), "empty_layer": True})
+            continue
         lb = LayerBuilder()
         add_files(lb, ls.get("files", []))
         layers.append(make_layer(lb.finish(), compression or ls.get("compression", "gzip"), ls.get("created_by", "")))
-    return assemble(spec, layers)
+        history.append({"created": created, "created_by": layers[-1].created_by})
+    return assemble(spec, layers, history)
 
 
-def assemble(spec: dict[str, Any], layers: list[Layer]) -> Image:
+def assemble(spec: dict[str, Any], layers: list[Layer], history: list[dict[str, Any]] | None = None) -> Image:
     created = spec.get("created", "2026-11-01T00:00:00Z")
     config = {
         "architecture": spec.get("architecture", "amd64"),
@@ -273,7 +280,8 @@ def assemble(spec: dict[str, Any], layers: list[Layer]) -> Image:
         "created": created,
         "config": spec.get("config", {}),
         "rootfs": {"type": "layers", "diff_ids": [lay.diff_id for lay in layers]},
-        "history": [{"created": created, "created_by": lay.created_by} for lay in layers],
+        "history": history if history is not None else [{"created": created, "created_by": lay.created_by}
+                                                         for lay in layers],
     }
     raw = json.dumps(config, sort_keys=True, separators=(",", ":")).encode()
     return Image(spec.get("name"), raw, layers)
