@@ -39,10 +39,14 @@ def collect(ref: str, options: Mapping[str, Any]) -> LoadResult:
             except ImageError as exc:
                 result.errors.append(InputError(display, _where(img) + str(exc), TARGET))
                 continue
+            except Exception as exc:  # a malformed image must not take the scan down
+                result.errors.append(InputError(display, f"{_where(img)}cannot read image: {type(exc).__name__}: {exc}",
+                                                TARGET))
+                continue
             result.resources.append(to_resource(facts, img, scheme, display))
     except ImageError as exc:
         result.errors.append(InputError(display, str(exc), TARGET))
-    except (OSError, ValueError, TypeError) as exc:
+    except Exception as exc:  # noqa: BLE001 - bad input becomes an input error, never a crash
         result.errors.append(InputError(display, f"cannot read image: {type(exc).__name__}: {exc}", TARGET))
     finally:
         for img in images:

@@ -13,6 +13,8 @@ from auditor.model import NotAssessed, Resource
 from auditor.secrets import redact_text
 
 FACTS_SCHEMA = 1
+# `RUN |2 A=1 B=2 /bin/sh -c ...` (BuildKit) and `|2 A=1 B=2 /bin/sh -c ...` (legacy builder)
+_HISTORY_ARGS_RE = re.compile(r"^((?:RUN )?)\|\d+(?: [A-Za-z_][A-Za-z0-9_]*=\S*)* ")
 
 
 def image_facts(res: Resource) -> Mapping[str, Any]:
@@ -40,10 +42,18 @@ def layer_note(facts: Mapping[str, Any], layer: int | None) -> str:
         created_by = layers[layer].get("created_by")
     if not created_by:
         return f"layer {layer}"
-    text = " ".join(redact_text(str(created_by)).split())
-    for prefix in ("/bin/sh -c #(nop) ", "/bin/sh -c "):
-        if text.startswith(prefix):
-            text = text[len(prefix):]
+    text = " ".join(str(created_by).split())
+    text = _HISTORY_ARGS_RE.sub(r"\1", text)  # build-argument values are never shown
+    text = redact_text(text)
+    if text.endswith(" # buildkit"):
+        text = text[: -len(" # buildkit")]
+    nop = re.match(r"^/bin/sh -c #\(nop\)\s+", text)
+    if nop:  # legacy builder, non-RUN step: `/bin/sh -c #(nop) COPY ...`
+        text = text[nop.end():]
+    else:  # a RUN step, from BuildKit (`RUN /bin/sh -c ...`) or the legacy builder (`/bin/sh -c ...`)
+        run = re.match(r"^(?:RUN )?/bin/(?:ba)?sh -c ", text)
+        if run:
+            text = "RUN " + text[run.end():]
     if len(text) > 80:
         text = text[:77] + "..."
     return f"layer {layer} ({text})"

@@ -151,6 +151,21 @@ class _Peek(io.RawIOBase):
         return len(data)
 
 
+MAX_META_HEADER = 1024 * 1024  # a longname or PAX header larger than this is hostile
+
+
+class _SafeTarInfo(tarfile.TarInfo):
+    """Refuses oversized GNU longname/longlink and PAX headers before tarfile reads them into memory."""
+
+    def _proc_member(self, tarfile_: tarfile.TarFile) -> tarfile.TarInfo:
+        meta = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE, tarfile.XGLTYPE,
+                tarfile.SOLARIS_XHDTYPE)
+        if self.type in meta and self.size > MAX_META_HEADER:
+            raise ImageError(f"tar metadata header of {self.size:,} bytes (over {MAX_META_HEADER:,})")
+        result: tarfile.TarInfo = super()._proc_member(tarfile_)  # type: ignore[misc]
+        return result
+
+
 def normalise(name: str) -> str | None:
     """Image-root-relative path, or None when it climbs out of the root."""
     p = name.replace("\\", "/")
@@ -196,7 +211,7 @@ def read_layer(
     tar_stream = _Hashing(decoded, cap, f"layer {index} (decompressed)")
     buffered = io.BufferedReader(tar_stream, CHUNK)
     try:
-        tf = tarfile.open(fileobj=buffered, mode="r|")  # noqa: SIM115 - closed with the stream
+        tf = tarfile.open(fileobj=buffered, mode="r|", tarinfo=_SafeTarInfo)  # noqa: SIM115 - closed with the stream
     except tarfile.TarError as exc:
         if tar_stream.count == 0:  # an empty layer blob is a valid, empty tar
             tf = None
@@ -214,7 +229,10 @@ def read_layer(
             budget[1] -= 1
             if budget[1] < 0:
                 raise ImageError(f"image has more than {limits.max_entries:,} tar entries")
-            _take(out, tf, member, limits, want_content, want_secret, inspect_secret)
+            try:
+                _take(out, tf, member, limits, want_content, want_secret, inspect_secret)
+            except tarfile.TarError as exc:
+                raise ImageError(f"layer {index}: unreadable entry {member.name[:200]!r}: {exc}") from None
         tar_stream.drain()  # the tar end blocks and padding still count for the diff id
         while stored.read(CHUNK):  # trailing bytes after the compressed stream
             pass
@@ -262,7 +280,7 @@ def _take(out: LayerRead, tf: tarfile.TarFile, m: tarfile.TarInfo, limits: Limit
             return
         link = target
     out.entries.append(Entry(path, kind, m.size if kind == "file" else 0, m.mode, link, m.uid, m.gid))
-    if kind != "file" or m.size == 0:
+    if kind != "file" or m.size == 0 or m.issparse():
         return
     keep = want_content(path, m.size)
     sec = want_secret(path, m.size)

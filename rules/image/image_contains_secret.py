@@ -10,7 +10,7 @@ from auditor.images.judge import image_facts, layer_note, with_origin
 from auditor.secrets import find_secret, token_kind
 
 # `RUN` history entries of builds with ARGs start with `|N NAME=value ... /bin/sh -c`
-_ARGS_RE = re.compile(r"^\|\d+\s+(.*?)\s+(?:/bin/sh|/bin/bash|RUN|sh)\b")
+_ARGS_RE = re.compile(r"^(?:RUN\s+)?\|\d+\s+(.*?)\s+(?:/bin/sh|/bin/bash|sh)\s+-c\b")
 _ARG_PAIR_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(\S+)")
 
 
