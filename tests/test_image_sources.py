@@ -333,3 +333,31 @@ def test_oversized_tar_metadata_header_is_refused(tmp_path: Path) -> None:
     lb.tar.addfile(ti, io.BytesIO(b"a" * ti.size))
     target = write_as(assemble({}, [make_layer(lb.finish())]), "oci", tmp_path)
     assert errors_of(target) == ["tar metadata header of 67,108,864 bytes (over 1,048,576)"]
+
+
+KEY_PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\n"
+
+
+@pytest.mark.parametrize(("path", "content", "kind"), [
+    ("etc/ssl/private/ssl-cert-snakeoil.key", KEY_PEM, "private key"),
+    ("home/app/.ssh/id_rsa", KEY_PEM, "private key"),
+    ("home/app/.ssh/id_rsa.pub", "ssh-rsa AAAAB3Nza app@host\n", None),
+    ("app/tls/server.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", None),
+    ("usr/lib/python3/dist-packages/urllib3/tests/server.key", KEY_PEM, None),
+    ("opt/sdk/third_party/urllib3/dummyserver/certs/server.key", KEY_PEM, None),
+    ("root/.npmrc", "//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789\n", "npm token"),
+    ("root/.docker/config.json", '{"auths": {"ghcr.io": {"auth": "dXNlcjpnaHBfc2VjcmV0dG9rZW4="}}}',
+     "registry credentials"),
+    ("root/.netrc", "machine api.example.com login bot password Zx9-long-password\n", "netrc password"),
+    ("root/.aws/credentials", "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n", "AWS access key id"),
+    ("app/.env.production", "DATABASE_URL=postgres://app:Sup3rS3cret@db:5432/app\n", "URL with credentials"),
+    ("app/.env", "API_KEY=\nDEBUG=true\n", None),
+    ("app/secrets.yaml", "openai_api_key: sk-proj-abcdefghijklmnopqrstuvwxyz012345\n", "OpenAI API key"),
+    ("app/cert.p12", "\x30\x82\x0a\x00binary", "PKCS#12 key store"),
+    ("usr/bin/python3", "ELF", None),
+])
+def test_secret_file_candidates(path: str, content: str, kind: str | None) -> None:
+    from auditor.images.facts import inspect_secret, is_secret_candidate
+
+    found = inspect_secret(path, content.encode("latin-1")) if is_secret_candidate(path) else None
+    assert found == kind

@@ -43,7 +43,8 @@ _SECRET_NAMES = frozenset({
 _SECRET_SUFFIXES = (".pem", ".key", ".p12", ".pfx", ".ppk", ".tfvars")
 _BINARY_KEYSTORES = (".p12", ".pfx")
 _SKIP_SECRET_RE = re.compile(
-    r"(^|/)(site-packages|dist-packages|node_modules|vendor|testdata|tests?|__pycache__)/|^usr/share/|"
+    r"(^|/)(site-packages|dist-packages|node_modules|vendor|third[_-]party|testdata|test[_-]data|tests?|fixtures|"
+    r"dummyserver|examples|__pycache__)/|^usr/share/|"
     r"^usr/(local/)?(lib/)?go/|^etc/ssl/certs/|^usr/lib/ssl/certs/|^etc/pki/(ca-trust|tls/certs)/"
 )
 _KV_RE = re.compile(r"""^\s*(?:export\s+)?["']?([A-Za-z_][A-Za-z0-9_.\-]*)["']?\s*[:=]\s*(.+?)\s*,?\s*$""")
