@@ -19,7 +19,8 @@ from images.sources import write_as
 from auditor.collectors.image import collect
 from auditor.scan import ScanOptions, run_scan
 
-pytestmark = pytest.mark.skipif(REGISTRY_BIN is None, reason="docker-registry not installed (.ci/setup.d/images.sh)")
+pytestmark = [pytest.mark.network,
+              pytest.mark.skipif(REGISTRY_BIN is None, reason="docker-registry not installed (.ci/setup.d/images.sh)")]
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "rules"
 TODAY = dt.date(2026, 11, 25)
 

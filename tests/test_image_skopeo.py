@@ -17,8 +17,8 @@ from auditor.collectors.image import collect
 from auditor.scan import ScanOptions, run_scan
 
 SKOPEO = shutil.which("skopeo")
-pytestmark = pytest.mark.skipif(SKOPEO is None or REGISTRY_BIN is None,
-                                reason="skopeo / docker-registry not installed (.ci/setup.d/images.sh)")
+pytestmark = [pytest.mark.network, pytest.mark.skipif(SKOPEO is None or REGISTRY_BIN is None,
+                                                     reason="skopeo / docker-registry not installed (.ci/setup.d/images.sh)")]
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "rules"
 TODAY = dt.date(2026, 11, 25)
 
