@@ -303,6 +303,34 @@ def _classify(fs: MergedFS, os_info: Mapping[str, str] | None, shells: list[str]
     return {"kind": "slim", "minimal": True, "reasons": ["slim Debian: documentation excluded, few packages"]}
 
 
+# Official language images announce their runtime in Env (python, node, golang, ...).
+RUNTIME_ENV = {
+    "PYTHON_VERSION": "python", "PYPY_VERSION": "pypy", "NODE_VERSION": "node", "GOLANG_VERSION": "golang",
+    "RUBY_VERSION": "ruby", "PHP_VERSION": "php", "DOTNET_VERSION": "dotnet", "ASPNET_VERSION": "dotnet",
+    "JAVA_VERSION": "eclipse-temurin", "CUDA_VERSION": "cuda", "PG_MAJOR": "postgres",
+}
+_PYTHON_BIN_RE = re.compile(r"^usr/(?:local/)?bin/python(\d+\.\d+)$")
+_VERSION_RE = re.compile(r"(\d+(?:\.\d+)*)")
+
+
+def _runtimes(env: list[str], fs: MergedFS) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for item in env:
+        key, _, value = item.partition("=")
+        product = RUNTIME_ENV.get(key)
+        m = _VERSION_RE.search(value) if product else None
+        if product and m and product not in seen:
+            seen.add(product)
+            out.append({"product": product, "version": m.group(1), "source": f"Env {key}"})
+    if "python" not in seen:
+        versions = sorted({m.group(1) for p in list(fs.nodes) if (m := _PYTHON_BIN_RE.match(p))},
+                          key=lambda v: tuple(int(x) for x in v.split(".")))
+        if versions:
+            out.append({"product": "python", "version": versions[-1], "source": f"/usr/bin/python{versions[-1]}"})
+    return out
+
+
 def _history(config: Mapping[str, Any], n_layers: int) -> tuple[list[dict[str, Any]], list[str | None]]:
     hist: list[Any] = config["history"] if isinstance(config.get("history"), list) else []
     out = []
@@ -404,6 +432,7 @@ def build_facts(img: Resolved, layers: list[LayerRead]) -> dict[str, Any]:
         "os": {k.lower(): os_info[k] for k in ("ID", "VERSION_ID", "VERSION_CODENAME", "PRETTY_NAME", "ID_LIKE")
                if k in os_info} if os_info else None,
         "packages": packages,
+        "runtimes": _runtimes(env, fs),
         "shells": shells,
         "package_managers": managers,
         "toolchain": toolchain,

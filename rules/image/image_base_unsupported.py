@@ -34,8 +34,9 @@ class SupportedBaseParams(Params):
     ),
 )
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
-    """The OS named by the image's os-release is not end-of-life on the scan date (auditor's EOL table plus
-    config entries), and the image was built within `max_age_days`. An OS the table does not know, or a
+    """The OS named by the image's os-release, and the language runtime official images announce in Env
+    (PYTHON_VERSION, NODE_VERSION, ...) or a /usr/bin/pythonX.Y, are not end-of-life on the scan date
+    (auditor's EOL table plus config entries), and the image was built within `max_age_days`. An OS the table does not know, or a
     missing or reproducible-build (1970) date, is not assessed unless something else fails."""
     facts = image_facts(res)
     params: SupportedBaseParams = ctx.params
@@ -54,6 +55,15 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
                             path=("os",), evidence=f"{verdict.product} {verdict.version} EOL {verdict.eol}")
     elif (facts.get("classification") or {}).get("kind") != "scratch":
         unknown.append("the image has no /etc/os-release")
+    for rt in facts.get("runtimes") or []:
+        verdict = os_verdict(str(rt.get("product")), str(rt.get("version")), ctx.settings.get("eol") or ())
+        label = f"{rt.get('product')} {rt.get('version')} ({rt.get('source')})"
+        if verdict is None:
+            unknown.append(f"{label} is not in the end-of-life table")
+        elif verdict.is_eol(today):
+            failed = True
+            yield Violation(f"{label} reached end of life on {verdict.eol}: no more security updates",
+                            path=("runtimes",), evidence=f"{verdict.product} {verdict.version} EOL {verdict.eol}")
     built = build_date(facts)
     if built is None:
         unknown.append("the image records no usable build date")
