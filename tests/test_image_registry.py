@@ -230,3 +230,52 @@ def test_registry_serving_a_malformed_manifest_is_an_error() -> None:
     finally:
         stop()
     assert len(got.errors) == 1 and got.errors[0].message.startswith("manifest 1.0 is not valid JSON")
+
+
+def test_blob_redirect_to_storage_drops_credentials(tmp_path: Path) -> None:
+    """Registries redirect blob downloads to object storage; the registry's credentials never follow."""
+    img = build(spec("IMG009", "fail.json"))
+    blobs = {img.config_digest: img.config, **{lay.digest: lay.blob for lay in img.layers}}
+    basic = "Basic " + base64.b64encode(b"bot:t0ps3cret-pw").decode()
+    seen_by_storage: list[str | None] = []
+
+    def storage(h: BaseHTTPRequestHandler) -> None:
+        seen_by_storage.append(h.headers.get("Authorization"))
+        data = blobs.get(h.path.split("?")[0].rsplit("/", 1)[-1])
+        if data is None or h.headers.get("Authorization"):
+            h.send_response(400)  # as S3 does for a request with two kinds of authentication
+            h.end_headers()
+            return
+        h.send_response(200)
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
+
+    store_host, stop_store = serve_fake(storage)
+
+    def registry_handler(h: BaseHTTPRequestHandler) -> None:
+        if h.headers.get("Authorization") != basic:
+            h.send_response(401)
+            h.send_header("WWW-Authenticate", 'Basic realm="test"')
+            h.end_headers()
+            return
+        if "/manifests/" in h.path:
+            h.send_response(200)
+            h.send_header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+            h.send_header("Content-Length", str(len(img.manifest)))
+            h.end_headers()
+            h.wfile.write(img.manifest)
+            return
+        h.send_response(307)
+        h.send_header("Location", f"http://{store_host}/blobs/{h.path.rsplit('/', 1)[-1]}?sig=abc")
+        h.end_headers()
+
+    reg_host, stop_reg = serve_fake(registry_handler)
+    try:
+        cfg = docker_config(tmp_path, reg_host, "bot", "t0ps3cret-pw")
+        got = collect(f"{reg_host}/ml/app:1", {"scheme": "docker", "insecure": True, "docker_config": str(cfg)})
+    finally:
+        stop_reg()
+        stop_store()
+    assert got.errors == [] and got.resources[0].extra["config_digest"] == img.config_digest
+    assert seen_by_storage == [None] * (1 + len(img.layers))
