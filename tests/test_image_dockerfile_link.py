@@ -61,3 +61,17 @@ def test_without_a_dockerfile_there_is_no_line(tmp_path: Path) -> None:
     got = _scan(f"docker-archive:{tar}")
     assert got["IMG003 private key in /root/.ssh/id_ed25519"] == "<redacted private key>"
     assert got["IMG008 apt lists left in /var/lib/apt/lists: 1 files"] is None
+
+
+def test_pairing_by_oci_source_label(tmp_path: Path) -> None:
+    (tmp_path / "svc-a").mkdir()
+    (tmp_path / "svc-b").mkdir()
+    (tmp_path / "svc-a" / "Dockerfile").write_text(DOCKERFILE.replace(
+        "USER app", 'LABEL org.opencontainers.image.source="https://github.com/acme/a"\nUSER app'))
+    (tmp_path / "svc-b" / "Dockerfile").write_text("FROM debian:12-slim\nRUN apt-get update\n"
+                                                   "LABEL org.opencontainers.image.source=https://github.com/acme/b\n")
+    spec = {**SPEC, "config": {"User": "app", "Labels": {"org.opencontainers.image.source": "https://github.com/acme/a"}}}
+    tar = write_docker_archive(build(spec), tmp_path / "image.tar")  # in neither Dockerfile's directory
+    got = _scan(str(tmp_path / "svc-a"), str(tmp_path / "svc-b"), f"docker-archive:{tar}")
+    assert got["IMG008 apt lists left in /var/lib/apt/lists: 1 files"] == (
+        f"introduced at {tmp_path / 'svc-a' / 'Dockerfile'}:5")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import re
+import shlex
 from collections.abc import Mapping
 from typing import Any
 
@@ -130,11 +131,43 @@ def _same(history: tuple[str, str], ins: tuple[str, str]) -> bool:
     return False
 
 
+_LABEL_KEYS = ("org.opencontainers.image.source", "org.opencontainers.image.title", "org.opencontainers.image.url")
+
+
+def _dockerfile_labels(dockerfile: Resource) -> dict[str, str]:
+    """Literal LABELs of the final stage (values with variables are left out)."""
+    stages = getattr(dockerfile.data, "stages", None)
+    out: dict[str, str] = {}
+    if not stages:
+        return out
+    for ins in stages[-1].instructions:
+        if str(ins.cmd).upper() != "LABEL":
+            continue
+        try:
+            words = shlex.split(str(ins.value))
+        except ValueError:
+            continue
+        for w in words:
+            key, sep, value = w.partition("=")
+            if sep and "$" not in value:
+                out[key] = value
+    return out
+
+
 def paired_dockerfile(res: Resource, inventory: Inventory) -> Resource | None:
-    """The Dockerfile scanned together with this image: the one in the image's directory, else the only one."""
+    """The Dockerfile scanned together with this image: one whose final stage sets the same literal OCI
+    source/title/url labels the image carries; else the one in the image's directory; else the only one."""
     dockerfiles = list(inventory.of_target("dockerfile"))
     if not dockerfiles:
         return None
+    facts = res.data if isinstance(res.data, Mapping) else {}
+    labels = (facts.get("config") or {}).get("Labels") or {}
+    wanted = {k: str(labels[k]) for k in _LABEL_KEYS if labels.get(k)}
+    if wanted:
+        by_label = [d for d in dockerfiles
+                    if (lab := _dockerfile_labels(d)) and any(lab.get(k) == v for k, v in wanted.items())]
+        if len(by_label) == 1:
+            return by_label[0]
     where = posixpath.dirname(posixpath.normpath(res.location.path.replace("\\", "/")))
     near = [d for d in dockerfiles if posixpath.dirname(posixpath.normpath(d.location.path)) == where]
     if len(near) == 1:
