@@ -279,3 +279,22 @@ def test_blob_redirect_to_storage_drops_credentials(tmp_path: Path) -> None:
         stop_store()
     assert got.errors == [] and got.resources[0].extra["config_digest"] == img.config_digest
     assert seen_by_storage == [None] * (1 + len(img.layers))
+
+
+def test_cli_platform_and_insecure_flags(registry: Registry) -> None:
+    from conftest import run_cli
+
+    amd = build({**spec("IMG002", "pass.json"), "architecture": "amd64"})
+    arm = build({**spec("IMG002", "fail.json"), "architecture": "arm64"})
+    push(arm, registry.base, "ml/cli", "tmp-arm")
+    push(amd, registry.base, "ml/cli", "3.0", index=index_for([(amd, "linux/amd64"), (arm, "linux/arm64")]))
+    target = f"docker://{registry.host}/ml/cli:3.0"
+    for platform, status in (("linux/amd64", "pass"), ("linux/arm64", "fail")):
+        proc = run_cli("scan", target, "--insecure", "--platform", platform, "--select", "IMG002", "--format", "json")
+        assert proc.returncode == (0 if status == "pass" else 1), proc.stderr
+        report = json.loads(proc.stdout)
+        assert [(f["rule"], f["status"], f["location"]["path"], f["uid"]) for f in report["findings"]] == [
+            ("IMG002", status, target, f"image:{registry.host}/ml/cli")]
+    proc = run_cli("scan", target, "--select", "IMG002", "--format", "json")  # no --insecure: https fails
+    report = json.loads(proc.stdout)
+    assert [(e["path"], e["target"]) for e in report["errors"]] == [(target, "image")]
