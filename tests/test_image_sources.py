@@ -361,3 +361,17 @@ def test_secret_file_candidates(path: str, content: str, kind: str | None) -> No
 
     found = inspect_secret(path, content.encode("latin-1")) if is_secret_candidate(path) else None
     assert found == kind
+
+
+def test_multi_member_gzip_layer(tmp_path: Path) -> None:
+    # pigz and some build tools write several gzip members into one layer blob
+    from images.builder import Layer
+
+    lb = LayerBuilder()
+    add_files(lb, [{"path": f"data/f{i}", "size": 30000} for i in range(40)])
+    tar = lb.finish()
+    cut = len(tar) // 3
+    blob = gzip.compress(tar[:cut], mtime=0) + gzip.compress(tar[cut:], mtime=0)
+    img = assemble({}, [Layer(tar, blob, "application/vnd.oci.image.layer.v1.tar+gzip", "COPY data /data")])
+    facts = facts_of(write_as(img, "oci", tmp_path))
+    assert facts["layers"][0]["entries"] == 40 and facts["size"]["total_bytes"] == 40 * 30000

@@ -113,6 +113,8 @@ class _Gunzip(io.RawIOBase):
                 raise ImageError(f"gzip layer is corrupt: {exc}") from None
             if self.d.eof:
                 rest = self.d.unused_data
+                if len(rest) == 1:  # a next member's header may straddle the read boundary
+                    rest += self.raw.read(1)
                 if rest[:2] == GZIP_MAGIC:  # another member follows
                     self.d = zlib.decompressobj(wbits=31)
                     self.pending = rest
