@@ -9,6 +9,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote
 
 from auditor.imageref import parse_image
@@ -23,7 +24,6 @@ FAMILY_TITLES = {"dockerfile": "Dockerfiles", "kubernetes": "Kubernetes", "azure
 STATUS_ORDER = {"fail": 0, "error": 1, "not_assessed": 2, "suppressed": 3, "pass": 4}
 
 _SUB_RE = re.compile(r"/subscriptions/([^/]+)", re.IGNORECASE)
-_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _UNSAFE_RE = re.compile(r"[^a-z0-9._~/-]+")
 
 
@@ -69,6 +69,13 @@ class Anchor:
     logical_id: str | None  # the real id of a live resource / image
 
 
+@lru_cache(maxsize=1)
+def _live_schemes() -> frozenset[str]:
+    from auditor.scan import LIVE_SCHEMES
+
+    return frozenset(LIVE_SCHEMES) | {"docker", "k8s", "kubernetes", "azure", "registry", "http", "https"}
+
+
 def _slug(text: str) -> str:
     s = _UNSAFE_RE.sub("-", text.lower()).strip("-")
     return re.sub(r"/{2,}", "/", s).strip("/") or "unknown"
@@ -78,17 +85,16 @@ def _segments(*parts: str) -> str:
     return "/".join(_slug(p) for p in parts if p)
 
 
-def _is_file_path(path: str) -> bool:
+def is_file_path(path: str) -> bool:
     if not path or path in (".", "-"):
         return False
     if path.startswith("/"):
         return True
     if "://" in path:
         return False
-    first = path.split("/", 1)[0]
-    if _SCHEME_RE.match(first) and not re.match(r"^[A-Za-z]:[\\/]", path):
-        return False  # azure:sub, k8s:ctx, oci:dir, docker-archive:file
-    return True
+    scheme = path.split(":", 1)[0].lower() if ":" in path else ""
+    # live targets (azure:sub, k8s:ctx, oci:dir, docker-archive:file); a folder named nginx:1.27 is a path
+    return scheme not in _live_schemes()
 
 
 def _file_uri(path: str, uid: str) -> str:
@@ -118,7 +124,7 @@ def anchor(f: Finding) -> Anchor:
     """Where a finding sits for code scanning: its file and line, or a stable synthetic path."""
     loc = f.location
     path = loc.path or ""
-    if _is_file_path(path):
+    if is_file_path(path):
         line = loc.line if loc.line and loc.line > 0 else 1
         end = loc.end_line if loc.end_line and loc.end_line >= line else None
         live_id = f.uid if f.uid.startswith("/subscriptions/") else None
