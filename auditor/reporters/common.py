@@ -14,8 +14,8 @@ from urllib.parse import quote
 
 from auditor.imageref import parse_image
 from auditor.model import SEVERITY_RANK
-from auditor.reporters import RenderOptions
 from auditor.report import Finding, Report, RuleInfo
+from auditor.reporters import RenderOptions
 
 DEFAULT_DOCS_BASE = "https://github.com/auditor-dev/auditor/blob/main/docs/rules"
 FAMILIES: tuple[str, ...] = ("dockerfile", "kubernetes", "azure", "image", "pipeline")

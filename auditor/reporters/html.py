@@ -20,9 +20,16 @@ from markupsafe import Markup
 
 from auditor.model import SEVERITIES, SEVERITY_RANK
 from auditor.registry import builtin_dir
-from auditor.reporters import RenderOptions
-from auditor.reporters.common import FAMILY_TITLES, STATUS_ORDER, rule_docs_url, rules_by_code, where, worst_first
 from auditor.report import ControlResult, Finding, Report, RuleInfo
+from auditor.reporters import RenderOptions
+from auditor.reporters.common import (
+    FAMILY_TITLES,
+    STATUS_ORDER,
+    rule_docs_url,
+    rules_by_code,
+    where,
+    worst_first,
+)
 
 TEMPLATE = "report.html.j2"
 MAX_PASSES = 2000  # passes beyond this are counted, not listed (the page stays usable on huge scans)

@@ -11,9 +11,9 @@ import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
+from auditor.report import Finding, Report
 from auditor.reporters import RenderOptions
 from auditor.reporters.common import FAMILIES, is_file_path, rule_docs_url, rules_by_code, where, worst_first
-from auditor.report import Finding, Report
 
 _XML_BAD = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 

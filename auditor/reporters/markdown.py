@@ -10,9 +10,9 @@ from __future__ import annotations
 import html
 
 from auditor.model import SEVERITIES
+from auditor.report import Report
 from auditor.reporters import RenderOptions
 from auditor.reporters.common import FAMILY_TITLES, rule_docs_url, rules_by_code, where, worst_first
-from auditor.report import Report
 
 TOP_FAILURES = 50
 MAX_ERRORS = 10

@@ -18,9 +18,9 @@ from collections import defaultdict
 from typing import Any
 
 from auditor.checklist import load_checklist
+from auditor.report import Finding, Report, RuleInfo
 from auditor.reporters import RenderOptions
 from auditor.reporters.common import FAMILIES, anchor, rule_docs_url, rules_by_code, subscription_of
-from auditor.report import Finding, Report, RuleInfo
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "auditor/v1"
