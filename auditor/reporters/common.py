@@ -151,6 +151,8 @@ def anchor(f: Finding) -> Anchor:
                       live_id)
     if f.target == "kubernetes":
         cluster = path.partition(":")[2] if ":" in path else ""
+        if not cluster and uid.startswith("k8s:"):
+            cluster = uid[4:].split("/", 1)[0]
         return Anchor(_k8s_path(f, cluster), 1, None, True, live_id)
     return Anchor(_segments(f.target or "unknown", path.replace(":", "/"), uid or f.resource), 1, None, True,
                   live_id)

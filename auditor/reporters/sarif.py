@@ -18,6 +18,7 @@ from collections import defaultdict
 from typing import Any
 
 from auditor.checklist import load_checklist
+from auditor.model import SEVERITY_RANK
 from auditor.report import Finding, Report, RuleInfo
 from auditor.reporters import RenderOptions
 from auditor.reporters.common import FAMILIES, anchor, rule_docs_url, rules_by_code, subscription_of
@@ -25,6 +26,7 @@ from auditor.reporters.common import FAMILIES, anchor, rule_docs_url, rules_by_c
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "auditor/v1"
 MAX_RUNS = 20
+MAX_RESULTS = 5_000  # GitHub keeps only the top 5,000 of a run: keep the worst, count the rest in run.properties
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "2.0", "info": "0.0"}
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 TAXONOMY_NAME = "auditor-checklist"
@@ -217,7 +219,11 @@ def _run(report: Report, options: RenderOptions, key: tuple[str, str], findings:
     invocation: dict[str, Any] = {"executionSuccessful": True}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
-    ordered = sorted(findings, key=lambda f: (f.rule, anchor(f).uri, anchor(f).line, f.resource, f.message))
+    kept = findings
+    if len(findings) > MAX_RESULTS:
+        kept = sorted(findings, key=lambda f: (f.status != "fail", -SEVERITY_RANK[f.severity], f.rule,
+                                               anchor(f).uri, f.resource, f.message))[:MAX_RESULTS]
+    ordered = sorted(kept, key=lambda f: (f.rule, anchor(f).uri, anchor(f).line, f.resource, f.message))
     return {
         "tool": {"driver": driver},
         "automationDetails": {"id": _category(key)},
@@ -226,7 +232,8 @@ def _run(report: Report, options: RenderOptions, key: tuple[str, str], findings:
         "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The root of the scanned repository."}}},
         "columnKind": "utf16CodeUnits",
         "results": [_result(f, index[f.rule]) for f in ordered],
-        "properties": {"targetFamily": family, "score": report.score.overall, "coverage": report.score.coverage},
+        "properties": {"targetFamily": family, "score": report.score.overall, "coverage": report.score.coverage,
+                       "resultsOmitted": len(findings) - len(kept)},
     }
 
 
@@ -269,5 +276,11 @@ def build(report: Report, options: RenderOptions) -> dict[str, Any]:
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": runs}
 
 
+COMPACT_AFTER = 2_000  # results; larger logs are written without indentation (about half the size)
+
+
 def render(report: Report, options: RenderOptions) -> str:
-    return json.dumps(build(report, options), indent=2, ensure_ascii=False) + "\n"
+    doc = build(report, options)
+    if sum(len(r["results"]) for r in doc["runs"]) > COMPACT_AFTER:
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
