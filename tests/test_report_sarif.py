@@ -43,6 +43,10 @@ def _mixed_tree(dest: Path) -> Path:
                 target = dest / "rules" / folder.name / item.name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 (shutil.copytree if item.is_dir() else shutil.copy)(item, target)
+    # bad input: becomes an input error, reported as a tool notification, never a result
+    (dest / "broken").mkdir()
+    (dest / "broken" / "deploy.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: [unclosed\n",
+                                                 encoding="utf-8")
     return dest
 
 
@@ -68,6 +72,10 @@ def test_example_and_mixed_tree_pass_the_validators(tmp_path: Path) -> None:
     categories = {r["automationDetails"]["id"] for r in mixed_doc["runs"]}
     for fam in families:  # every family the scanner found has its own run (new families are covered as they land)
         assert any(c.startswith(f"auditor/{fam}/") for c in categories), (fam, categories)
+    assert [e["path"] for e in report["errors"] if e["kind"] == "error"] == ["broken/deploy.yaml"]
+    notes = [n["message"]["text"] for r in mixed_doc["runs"] for n in r["invocations"][0].get(
+        "toolExecutionNotifications", [])]
+    assert len(notes) == 1 and notes[0].startswith("broken/deploy.yaml: ")
     fails = sum(1 for f in report["findings"] if f["status"] == "fail")
     assert sum(len(r["results"]) for r in mixed_doc["runs"]) == fails > 0
     proc = _validate(ex / "out.sarif", mixed / "out.sarif")

@@ -57,12 +57,13 @@ def render(report: Report, options: RenderOptions) -> str:
     sev = " · ".join(f"{s.failed_by_severity.get(k, 0)} {k}" for k in SEVERITIES)
     out += [f"**{s.failed} failed** ({sev}), {s.passed} passed, {s.suppressed} suppressed, {s.errors} errors, "
             f"{s.not_assessed} not assessed, {s.input_errors} input errors.", ""]
-    out += ["| Section | Score | Coverage | Controls | Status |", "| --- | ---: | ---: | ---: | --- |"]
-    for sec in report.score.sections:
-        if not sec.controls_applicable:
-            continue
-        out.append(f"| {esc(sec.title)} | {_pct(sec.score)} | {_cov(sec.coverage)} | "
-                   f"{sec.controls_assessed}/{sec.controls_applicable} | {sec.status.replace('_', ' ')} |")
+    rows = [f"| {esc(sec.title)} | {_pct(sec.score)} | {_cov(sec.coverage)} | "
+            f"{sec.controls_assessed}/{sec.controls_applicable} | {sec.status.replace('_', ' ')} |"
+            for sec in report.score.sections if sec.controls_applicable]
+    if rows:
+        out += ["| Section | Score | Coverage | Controls | Status |", "| --- | ---: | ---: | ---: | --- |", *rows]
+    else:
+        out.append("_Nothing to judge: no supported input was found, so no control applies._")
     fails = sorted((f for f in report.findings if f.status == "fail"), key=worst_first)
     if fails:
         shown = fails[:TOP_FAILURES]
