@@ -27,7 +27,7 @@ SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas
 FINGERPRINT_KEY = "auditor/v1"
 MAX_RUNS = 20
 MAX_RESULTS = 5_000  # GitHub keeps only the top 5,000 of a run: keep the worst, count the rest in run.properties
-SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "2.0", "info": "0.0"}
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "2.0", "info": "1.0"}  # info: GitHub's low band
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 TAXONOMY_NAME = "auditor-checklist"
 _EXTERNAL_SOURCES = {"config", "baseline"}
@@ -264,15 +264,16 @@ def build(report: Report, options: RenderOptions) -> dict[str, Any]:
         groups = folded
     if not groups:
         groups[(FAMILIES[0], "")]
-    notes = _notifications(report)
     order = {f: i for i, f in enumerate(FAMILIES)}
     keys = sorted(groups, key=lambda k: (order.get(k[0], 99), k[1]))
-    runs = []
-    for i, k in enumerate(keys):
-        n = list(notes.get(k[0], [])) if not k[1] or k == next(x for x in keys if x[0] == k[0]) else []
-        if i == 0:
-            n = notes.get("", []) + n
-        runs.append(_run(report, options, k, groups[k], n))
+    # input errors go to the first run of their family, the rest to the first run: each exactly once
+    first_of: dict[str, tuple[str, str]] = {}
+    for k in keys:
+        first_of.setdefault(k[0], k)
+    placed: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for fam, items in sorted(_notifications(report).items()):
+        placed[first_of.get(fam, keys[0])].extend(items)
+    runs = [_run(report, options, k, groups[k], placed.get(k, [])) for k in keys]
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": runs}
 
 
