@@ -115,7 +115,7 @@ def test_synthetic_live_azure_image_and_cluster_findings_validate(tmp_path: Path
         "kubernetes/aks-prod/prod/deployment/api"
     # one run per family, Azure split per subscription, categories unique
     cats = [r["automationDetails"]["id"] for r in doc["runs"]]
-    assert cats == ["auditor/dockerfile/", "auditor/kubernetes/",
+    assert cats == ["auditor/dockerfile/", "auditor/kubernetes/", "auditor/kubernetes/aks-prod/",
                     "auditor/azure/0f8e6b4a-1111-2222-3333-444455556666/", "auditor/image/"]
     for run in doc["runs"]:
         for r in run["results"]:
@@ -224,3 +224,16 @@ def test_huge_scan_keeps_the_worst_results_within_githubs_limits(tmp_path: Path)
     assert sum(1 for r in k8s["results"] if r["level"] == "error") == 3000  # every high one kept
     proc = _validate(out, multitool=False)  # the multitool takes minutes on a file this size
     assert proc.returncode == 0, proc.stdout[-2000:]
+
+
+def test_clean_scan_keeps_its_categories_so_fixed_alerts_close() -> None:
+    """A clean re-scan of a subscription must upload the same category, or GitHub never closes old alerts."""
+    rep = mixed_report()
+    sub = "0f8e6b4a-1111-2222-3333-444455556666"
+    passed = tuple(f.model_copy(update={"status": "pass", "suppression": None}) for f in rep.findings)
+    clean = rep.model_copy(update={"findings": passed,
+                                   "scan": rep.scan.model_copy(update={"inputs": (f"azure:{sub}", ".")})})
+    doc = json.loads(render(clean, "sarif", RenderOptions()))
+    assert [(r["automationDetails"]["id"], r["results"]) for r in doc["runs"]] == [
+        ("auditor/dockerfile/", []), ("auditor/kubernetes/", []), ("auditor/kubernetes/aks-prod/", []),
+        (f"auditor/azure/{sub}/", []), ("auditor/image/", [])]

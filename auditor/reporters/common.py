@@ -76,13 +76,13 @@ def _live_schemes() -> frozenset[str]:
     return frozenset(LIVE_SCHEMES) | {"docker", "k8s", "kubernetes", "azure", "registry", "http", "https"}
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
     s = _UNSAFE_RE.sub("-", text.lower()).strip("-")
     return re.sub(r"/{2,}", "/", s).strip("/") or "unknown"
 
 
 def _segments(*parts: str) -> str:
-    return "/".join(_slug(p) for p in parts if p)
+    return "/".join(slug(p) for p in parts if p)
 
 
 def is_file_path(path: str) -> bool:
@@ -120,6 +120,17 @@ def _k8s_path(f: Finding, cluster: str) -> str:
     return _segments("kubernetes", cluster or "cluster", ns or "_cluster", kind or f.kind, name or rest)
 
 
+def live_cluster(f: Finding) -> str | None:
+    """The cluster (kube context) of a live Kubernetes finding, slugged; None for manifests."""
+    path, uid = f.location.path or "", f.uid or ""
+    if f.target != "kubernetes" or is_file_path(path):
+        return None
+    cluster = path.partition(":")[2] if path.startswith("k8s:") else ""
+    if not cluster and uid.startswith("k8s:"):
+        cluster = uid[4:].split("/", 1)[0]
+    return slug(cluster) if cluster else "cluster"
+
+
 def anchor(f: Finding) -> Anchor:
     """Where a finding sits for code scanning: its file and line, or a stable synthetic path."""
     loc = f.location
@@ -150,9 +161,6 @@ def anchor(f: Finding) -> Anchor:
         return Anchor(_segments("container-images", scheme or "local", name.split("@", 1)[0]), 1, None, True,
                       live_id)
     if f.target == "kubernetes":
-        cluster = path.partition(":")[2] if ":" in path else ""
-        if not cluster and uid.startswith("k8s:"):
-            cluster = uid[4:].split("/", 1)[0]
-        return Anchor(_k8s_path(f, cluster), 1, None, True, live_id)
+        return Anchor(_k8s_path(f, live_cluster(f) or ""), 1, None, True, live_id)
     return Anchor(_segments(f.target or "unknown", path.replace(":", "/"), uid or f.resource), 1, None, True,
                   live_id)

@@ -21,7 +21,15 @@ from auditor.checklist import load_checklist
 from auditor.model import SEVERITY_RANK
 from auditor.report import Finding, Report, RuleInfo
 from auditor.reporters import RenderOptions
-from auditor.reporters.common import FAMILIES, anchor, rule_docs_url, rules_by_code, subscription_of
+from auditor.reporters.common import (
+    FAMILIES,
+    anchor,
+    live_cluster,
+    rule_docs_url,
+    rules_by_code,
+    slug,
+    subscription_of,
+)
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "auditor/v1"
@@ -31,6 +39,7 @@ SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 TAXONOMY_NAME = "auditor-checklist"
 _EXTERNAL_SOURCES = {"config", "baseline"}
+_GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 def pascal(name: str) -> str:
@@ -53,6 +62,8 @@ def _family_key(f: Finding) -> tuple[str, str]:
     family = f.target if f.target in FAMILIES else "other"
     if family == "azure":
         return family, subscription_of(f.uid) or ""
+    if family == "kubernetes":  # a live cluster is its own category, apart from the manifests
+        return family, live_cluster(f) or ""
     return family, ""
 
 
@@ -249,21 +260,31 @@ def _notifications(report: Report) -> dict[str, list[dict[str, Any]]]:
 def build(report: Report, options: RenderOptions) -> dict[str, Any]:
     """The SARIF log as a dict."""
     groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    # every family (and Azure subscription) that was scanned gets its run, even when clean: an
+    # upload with the same category is what closes alerts fixed since the last one
     for fam in report.scan.targets:
         if fam in FAMILIES and fam != "azure":
-            groups[(fam, "")]
+            groups.setdefault((fam, ""), [])
+    for f in report.findings:
+        groups.setdefault(_family_key(f), [])
+    for ref in report.scan.inputs:
+        scheme, _, sub = ref.partition(":")
+        if scheme.lower() == "azure" and _GUID_RE.match(sub):
+            groups.setdefault(("azure", sub.lower()), [])
+        elif scheme.lower() == "k8s" and sub:
+            groups.setdefault(("kubernetes", slug(sub)), [])
     for f in report.findings:
         if _selected(f, options):
             groups[_family_key(f)].append(f)
     if "azure" in report.scan.targets and not any(k[0] == "azure" for k in groups):
-        groups[("azure", "")]
+        groups.setdefault(("azure", ""), [])
     if len(groups) > MAX_RUNS:  # fold Azure subscriptions into one run rather than exceed GitHub's limit
         folded: dict[tuple[str, str], list[Finding]] = defaultdict(list)
         for k, v in groups.items():
             folded[(k[0], "") if k[0] == "azure" else k].extend(v)
         groups = folded
     if not groups:
-        groups[(FAMILIES[0], "")]
+        groups.setdefault((FAMILIES[0], ""), [])
     order = {f: i for i, f in enumerate(FAMILIES)}
     keys = sorted(groups, key=lambda k: (order.get(k[0], 99), k[1]))
     # input errors go to the first run of their family, the rest to the first run: each exactly once
