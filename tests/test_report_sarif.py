@@ -237,3 +237,23 @@ def test_clean_scan_keeps_its_categories_so_fixed_alerts_close() -> None:
     assert [(r["automationDetails"]["id"], r["results"]) for r in doc["runs"]] == [
         ("auditor/dockerfile/", []), ("auditor/kubernetes/", []), ("auditor/kubernetes/aks-prod/", []),
         (f"auditor/azure/{sub}/", []), ("auditor/image/", [])]
+
+
+def test_image_and_live_anchors_without_tags_digests_or_dot_segments() -> None:
+    from report_samples import finding
+
+    from auditor.report import FindingLocation
+
+    def img(path: str, uid: str = "") -> str:
+        f = finding(target="image", kind="Image", resource="Image x", location=FindingLocation(path=path), uid=uid)
+        return anchor(f).uri
+
+    assert img("myacr.azurecr.io/ml/scorer:1.4") == "container-images/myacr.azurecr.io/ml/scorer"
+    assert img("docker://python:3.12-slim@sha256:" + "a" * 64) == "container-images/docker.io/library/python"
+    assert img("oci:build/layout:v2") == "container-images/oci/build/layout"
+    assert img("docker-archive:dist/app.tar") == "container-images/docker-archive/dist/app.tar"
+    # an image finding anchored to the Dockerfile that builds it keeps the file and line
+    built = finding(target="image", location=FindingLocation(path="svc/Dockerfile", line=4))
+    assert (anchor(built).uri, anchor(built).line, anchor(built).synthetic) == ("svc/Dockerfile", 4, False)
+    dots = finding(resource="Deployment ../..", location=FindingLocation(path="k8s:prod"), uid="k8s:prod/x")
+    assert anchor(dots).uri == "kubernetes/prod/_../deployment/_.."

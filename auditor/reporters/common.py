@@ -77,8 +77,10 @@ def _live_schemes() -> frozenset[str]:
 
 
 def slug(text: str) -> str:
+    """Lower-case, URI-safe, `/`-separated; no empty, `.` or `..` segments."""
     s = _UNSAFE_RE.sub("-", text.lower()).strip("-")
-    return re.sub(r"/{2,}", "/", s).strip("/") or "unknown"
+    parts = [("_" + p if p in (".", "..") else p) for p in s.split("/") if p]
+    return "/".join(parts) or "unknown"
 
 
 def _segments(*parts: str) -> str:
@@ -109,6 +111,11 @@ def _file_uri(path: str, uid: str) -> str:
     return quote(p, safe="/-._~!$&'()*+,;=@")
 
 
+def _looks_like_image(ref: str) -> bool:
+    """myacr.azurecr.io/ml/scorer:1.4, python:3.12, app@sha256:...: a reference, not a file."""
+    return "@" in ref or ":" in ref.rsplit("/", 1)[-1]
+
+
 def _image_path(ref: str) -> str:
     img = parse_image(ref)
     return _segments("container-images", img.registry, img.repository)
@@ -135,7 +142,7 @@ def anchor(f: Finding) -> Anchor:
     """Where a finding sits for code scanning: its file and line, or a stable synthetic path."""
     loc = f.location
     path = loc.path or ""
-    if is_file_path(path):
+    if is_file_path(path) and not (f.target == "image" and _looks_like_image(path)):
         line = loc.line if loc.line and loc.line > 0 else 1
         end = loc.end_line if loc.end_line and loc.end_line >= line else None
         live_id = f.uid if f.uid.startswith("/subscriptions/") else None
@@ -156,10 +163,14 @@ def anchor(f: Finding) -> Anchor:
                 ref = ref[len(prefix):]
                 # the reference as scanned, not the digest: digests change on every rebuild
                 return Anchor(_image_path(ref), 1, None, True, ref)
+        if _looks_like_image(ref) and not ref.startswith(("oci:", "oci-archive:", "docker-archive:")):
+            return Anchor(_image_path(ref), 1, None, True, ref)
         scheme, _, rest = ref.partition(":")
-        name = rest or uid or f.resource
-        return Anchor(_segments("container-images", scheme or "local", name.split("@", 1)[0]), 1, None, True,
-                      live_id)
+        name = (rest or uid or f.resource).split("@", 1)[0]
+        head, colon, tag = name.rpartition(":")
+        if colon and "/" not in tag:  # oci:DIR:tag -> no tag in the path
+            name = head
+        return Anchor(_segments("container-images", scheme or "local", name), 1, None, True, live_id)
     if f.target == "kubernetes":
         return Anchor(_k8s_path(f, live_cluster(f) or ""), 1, None, True, live_id)
     return Anchor(_segments(f.target or "unknown", path.replace(":", "/"), uid or f.resource), 1, None, True,
