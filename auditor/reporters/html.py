@@ -169,7 +169,10 @@ def _groups(report: Report, options: RenderOptions) -> tuple[list[SectionGroup],
                 omitted += 1
                 continue
         cid = f.controls[0] if f.controls else f.rule
-        tree[f.section][cid][f.resource].append(f)
+        path = f.location.path
+        # the same display name can sit in two files (two overlays of one Deployment): keep them apart
+        name = f.resource if not path or path in f.resource else f"{f.resource} ({path})"
+        tree[f.section][cid][name].append(f)
 
     def rank(items: list[Finding]) -> tuple[int, int]:
         return min((STATUS_ORDER[x.status], -SEVERITY_RANK[x.severity]) for x in items)
