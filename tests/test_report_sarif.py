@@ -196,10 +196,11 @@ def test_uris_are_repo_relative_for_odd_paths() -> None:
 @pytest.mark.parametrize("fmt", ["sarif", "html", "junit", "markdown"])
 def test_render_subcommand_rerenders_without_rescanning(tmp_path: Path, fmt: str) -> None:
     report = tmp_path / "report.json"
-    report.write_text(mixed_report().to_json(), encoding="utf-8")
+    rep = mixed_report()
+    report.write_text(rep.to_json(), encoding="utf-8")
     proc = run_cli("render", str(report), "--format", fmt, "--output", str(tmp_path / "again.out"))
     assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "again.out").read_text(encoding="utf-8") == render(mixed_report(), fmt, RenderOptions())
+    assert (tmp_path / "again.out").read_text(encoding="utf-8") == render(rep, fmt, RenderOptions())
     bad = run_cli("render", str(tmp_path / "missing.json"), "--format", fmt)
     assert bad.returncode == 2 and "cannot read" in bad.stderr
 
