@@ -134,6 +134,8 @@ def test_page_loads_clean_filters_work_and_screenshot(browser: Browser, tmp_path
     for sel in ("#overall-score", "svg.chart"):
         box = page.locator(sel).bounding_box()
         assert box is not None and box["y"] + 20 < height, (sel, box)
+    page.emulate_media(media="print")  # print-friendly: no filter bar on paper
+    assert page.locator("#filters").is_hidden() and page.locator("#overall-score").is_visible()
     assert problems == [] and dialogs == []
     page.close()
 

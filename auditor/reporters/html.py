@@ -219,7 +219,7 @@ def _chart(report: Report) -> dict[str, Any]:
     for i, s in enumerate(sections):
         y = i * CHART_ROW
         width = round(CHART_BAR_W * (s.score or 0) / 100, 1)
-        bars.append({"title": s.title, "y": y, "text_y": y + 19, "width": width, "grade": _grade(s.score),
+        bars.append({"title": s.title, "rect_y": y + 5, "text_y": y + 19, "width": width, "grade": _grade(s.score),
                      "label": f"{_pct(s.score)}" + ("" if s.score is None else "/100") + f" · coverage {_cov(s.coverage)}",
                      "value_x": CHART_LABEL_W + CHART_BAR_W + 10})
     return {"bars": bars, "height": max(len(bars) * CHART_ROW, CHART_ROW), "label_w": CHART_LABEL_W,
