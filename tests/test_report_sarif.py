@@ -258,3 +258,22 @@ def test_image_and_live_anchors_without_tags_digests_or_dot_segments() -> None:
     assert (anchor(built).uri, anchor(built).line, anchor(built).synthetic) == ("svc/Dockerfile", 4, False)
     dots = finding(resource="Deployment ../..", location=FindingLocation(path="k8s:prod"), uid="k8s:prod/x")
     assert anchor(dots).uri == "kubernetes/prod/_../deployment/_.."
+
+
+def test_live_estate_finding_joins_its_subscription_run() -> None:
+    from report_samples import finding
+
+    from auditor.report import FindingLocation
+
+    sub = "0f8e6b4a-1111-2222-3333-444455556666"
+    estate = finding(rule="AZ902", rule_name="subscription-has-no-budget", controls=("COST-BUDGET",), section="scaling",
+                     severity="medium", target="azure", kind="Estate", resource="Estate azure estate",
+                     location=FindingLocation(path=f"azure:{sub}"), uid="estate:azure", fingerprint="e" * 32)
+    rep = mixed_report()
+    doc = json.loads(render(rep.model_copy(update={"findings": (*rep.findings, estate)}), "sarif", RenderOptions()))
+    (run,) = [r for r in doc["runs"] if r["automationDetails"]["id"] == f"auditor/azure/{sub}/"]
+    (res,) = [r for r in run["results"] if r["ruleId"] == "AZ902"]
+    loc = res["locations"][0]
+    assert loc["physicalLocation"]["artifactLocation"]["uri"] == f"azure/subscriptions/{sub}/estate/estate-azure"
+    assert loc["logicalLocations"][0]["fullyQualifiedName"] == "estate:azure"
+    assert not any(r["automationDetails"]["id"] == "auditor/azure/" for r in doc["runs"])

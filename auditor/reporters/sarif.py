@@ -61,7 +61,11 @@ def _clip(text: str, limit: int) -> str:
 def _family_key(f: Finding) -> tuple[str, str]:
     family = f.target if f.target in FAMILIES else "other"
     if family == "azure":
-        return family, subscription_of(f.uid) or ""
+        sub = subscription_of(f.uid)
+        if sub is None and f.location.path.lower().startswith("azure:"):  # estate findings of a live scan
+            scope = f.location.path.partition(":")[2]
+            sub = scope.lower() if _GUID_RE.match(scope) else None
+        return family, sub or ""
     if family == "kubernetes":  # a live cluster is its own category, apart from the manifests
         return family, live_cluster(f) or ""
     return family, ""
