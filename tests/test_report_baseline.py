@@ -6,11 +6,10 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import ROOT, run_cli
-
 from auditor.baseline import load_baseline
 from auditor.docgen import expected_pages
 from auditor.registry import load_rules
+from tests.conftest import ROOT, run_cli
 
 NEW_FAILURE = """\
 apiVersion: apps/v1

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli
 from playwright.sync_api import Browser, Page, sync_playwright
-from report_samples import mixed_report
 
 from auditor.reporters import RenderOptions, render
+from tests.conftest import ROOT, run_cli
+from tests.report_samples import mixed_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

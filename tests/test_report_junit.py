@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from lxml import etree
-from report_samples import finding, mixed_report
 
 from auditor.report import FindingLocation
 from auditor.reporters import RenderOptions, render
+from tests.report_samples import finding, mixed_report
 
 XSD = Path(__file__).parent / "data" / "junit-10.xsd"
 

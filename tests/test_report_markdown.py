@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from report_samples import finding, mixed_report
-
 from auditor.report import ErrorEntry, FindingLocation
 from auditor.reporters import RenderOptions, render
+from tests.report_samples import finding, mixed_report
 
 
 def test_summary_contents() -> None:

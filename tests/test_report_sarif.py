@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, SHARED, run_cli
-from report_samples import AZURE_ID, example_report, mixed_report
 
 from auditor.reporters import RenderOptions, render
 from auditor.reporters.common import anchor
 from auditor.reporters.sarif import pascal
+from tests.conftest import ROOT, SHARED, run_cli
+from tests.report_samples import AZURE_ID, example_report, mixed_report
 
 VALIDATOR = SHARED / "sarif" / "validate-sarif"
 URI_OK = re.compile(r"^[a-z0-9._~%!$&'()*+,;=@-][A-Za-z0-9._~%!$&'()*+,;=@/-]*$")
@@ -181,9 +181,8 @@ def test_identity_is_byte_identical_across_copies(tmp_path: Path) -> None:
 
 
 def test_uris_are_repo_relative_for_odd_paths() -> None:
-    from report_samples import finding
-
     from auditor.report import FindingLocation
+    from tests.report_samples import finding
 
     odd = finding(location=FindingLocation(path="my dir/k8s:prod.yaml", line=7))
     assert anchor(odd).uri == "my%20dir/k8s%3Aprod.yaml"
@@ -206,9 +205,8 @@ def test_render_subcommand_rerenders_without_rescanning(tmp_path: Path, fmt: str
 
 
 def test_huge_scan_keeps_the_worst_results_within_githubs_limits(tmp_path: Path) -> None:
-    from report_samples import finding
-
     from auditor.report import FindingLocation
+    from tests.report_samples import finding
 
     big = tuple(
         finding(message=f"container {i} may run as root", resource=f"Deployment ml/a{i}", uid=f"d/{i}.yaml#D",
@@ -241,9 +239,8 @@ def test_clean_scan_keeps_its_categories_so_fixed_alerts_close() -> None:
 
 
 def test_image_and_live_anchors_without_tags_digests_or_dot_segments() -> None:
-    from report_samples import finding
-
     from auditor.report import FindingLocation
+    from tests.report_samples import finding
 
     def img(path: str, uid: str = "") -> str:
         f = finding(target="image", kind="Image", resource="Image x", location=FindingLocation(path=path), uid=uid)
@@ -261,9 +258,8 @@ def test_image_and_live_anchors_without_tags_digests_or_dot_segments() -> None:
 
 
 def test_live_estate_finding_joins_its_subscription_run() -> None:
-    from report_samples import finding
-
     from auditor.report import FindingLocation
+    from tests.report_samples import finding
 
     sub = "0f8e6b4a-1111-2222-3333-444455556666"
     estate = finding(rule="AZ902", rule_name="subscription-has-no-budget", controls=("COST-BUDGET",), section="scaling",
