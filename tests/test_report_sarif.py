@@ -22,6 +22,8 @@ URI_OK = re.compile(r"^[a-z0-9._~%!$&'()*+,;=@-][A-Za-z0-9._~%!$&'()*+,;=@/-]*$"
 
 
 def _validate(*files: Path, github: bool = True, multitool: bool = True) -> subprocess.CompletedProcess[str]:
+    if not VALIDATOR.is_file():
+        pytest.skip("../shared/sarif/validate-sarif is not beside this checkout (CI has it)")
     args = [str(VALIDATOR), "--strict"] + ([] if github else ["--no-github"])
     args += ["--require-multitool"] if multitool else ["--no-multitool"]
     return subprocess.run([*args, *map(str, files)], capture_output=True, text=True, timeout=600)
