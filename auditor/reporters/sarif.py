@@ -214,9 +214,8 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
 
 
 def _run(report: Report, options: RenderOptions, key: tuple[str, str], findings: list[Finding],
-         notifications: list[dict[str, Any]]) -> dict[str, Any]:
+         notifications: list[dict[str, Any]], taxonomy: dict[str, Any]) -> dict[str, Any]:
     infos = rules_by_code(report)
-    taxonomy = _taxonomy(report)
     taxa_index = {t["id"]: i for i, t in enumerate(taxonomy["taxa"])}
     family = key[0]
     codes = sorted({r.code for r in report.rules if r.target == family} | {f.rule for f in findings})
@@ -298,7 +297,8 @@ def build(report: Report, options: RenderOptions) -> dict[str, Any]:
     placed: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for fam, items in sorted(_notifications(report).items()):
         placed[first_of.get(fam, keys[0])].extend(items)
-    runs = [_run(report, options, k, groups[k], placed.get(k, [])) for k in keys]
+    taxonomy = _taxonomy(report)
+    runs = [_run(report, options, k, groups[k], placed.get(k, []), taxonomy) for k in keys]
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": runs}
 
 
