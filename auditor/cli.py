@@ -1,4 +1,4 @@
-"""Command line: `auditor scan|rules|explain|controls`. Exit 0 pass, 1 gate failed, 2 usage/tool error."""
+"""Command line: `auditor scan|rules|explain|controls|collect|baseline|render|docs`. Exit 0 pass, 1 gate failed, 2 usage/tool error."""
 
 from __future__ import annotations
 
@@ -105,7 +105,34 @@ def build_parser() -> argparse.ArgumentParser:
     _add_live_args(collect)
     controls = sub.add_parser("controls", help="the checklist's controls and the rules implementing them")
     controls.add_argument("--format", choices=("table", "json"), default="table")
+    _add_report_commands(sub)
     return parser
+
+
+def _add_report_commands(sub: Any) -> None:
+    baseline = sub.add_parser("baseline", help="record today's failures so the gate judges only new ones")
+    bsub = baseline.add_subparsers(dest="baseline_command", required=True)
+    create = bsub.add_parser("create", help="scan and write the fingerprints of current failures")
+    create.add_argument("targets", nargs="*", default=["."], help="what to scan (as for `auditor scan`)")
+    create.add_argument("-o", "--output", default=".auditor-baseline.json", help="baseline file to write")
+    create.add_argument("--reason", default=None, help="reason recorded on every entry")
+    create.add_argument("--config", help="configuration file")
+    create.add_argument("--exclude", action="append", default=[], metavar="GLOB")
+    create.add_argument("--select", action="append", default=[], metavar="ID")
+    create.add_argument("--ignore", action="append", default=[], metavar="ID")
+    create.add_argument("--rules-dir", action="append", default=[], metavar="DIR")
+    create.add_argument("--parameters", action="append", default=[], metavar="FILE")
+    _add_live_args(create)
+    rend = sub.add_parser("render", help="re-render a JSON report in another format, without rescanning")
+    rend.add_argument("report", help="a report written by `auditor scan --format json` ('-' for stdin)")
+    rend.add_argument("-f", "--format", required=True, help="html, sarif, junit, markdown, console or json")
+    rend.add_argument("-o", "--output", default=None, help="file to write (default: stdout)")
+    rend.add_argument("--docs-base-url", default=None, help="base URL of the rule documentation pages")
+    rend.add_argument("--include-passed", action="store_true", help="sarif: also emit passes (not for GitHub)")
+    rend.add_argument("--no-suppressed", action="store_true", help="sarif: leave suppressed findings out")
+    docs = sub.add_parser("docs", help="generate the rule documentation pages (docs/rules)")
+    docs.add_argument("-o", "--output", default="docs/rules", help="folder to write <CODE>.md and README.md into")
+    docs.add_argument("--rules-dir", action="append", default=[])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -125,6 +152,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _controls(args)
         if args.command == "collect":
             return _collect(args)
+        if args.command == "baseline":
+            return _baseline_create(args)
+        if args.command == "render":
+            return _render(args)
+        if args.command == "docs":
+            return _docs(args)
     except KeyboardInterrupt:
         print("auditor: interrupted", file=sys.stderr)
         return EXIT_ERROR
@@ -299,4 +332,87 @@ def _collect(args: argparse.Namespace) -> int:
         print(f"auditor: cannot write {args.output}: {exc}", file=sys.stderr)
         return EXIT_ERROR
     print(f"collected {len(inv.resources)} resources, {len(inv.errors)} errors -> {args.output}", file=sys.stderr)
+    return EXIT_PASS
+
+
+def _baseline_create(args: argparse.Namespace) -> int:
+    from auditor.baseline import DEFAULT_REASON, create_baseline, dumps
+    from auditor.config import ConfigError, load_config
+    from auditor.scan import ScanError, ScanOptions, run_scan
+
+    try:
+        cfg, cfg_path = load_config(args.config)
+    except ConfigError as exc:
+        print(f"auditor: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    opts = ScanOptions(
+        inputs=tuple(args.targets), config=cfg, config_path=cfg_path, select=tuple(args.select),
+        ignore=tuple(args.ignore), rules_dirs=tuple(args.rules_dir), excludes=tuple(args.exclude),
+        fail_on="none", live=_live_options(args), parameters=tuple(args.parameters),
+    )
+    try:
+        report = run_scan(opts)
+    except ScanError as exc:
+        print(f"auditor: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    doc = create_baseline(report, args.reason or DEFAULT_REASON)
+    try:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(dumps(doc), encoding="utf-8")
+    except OSError as exc:
+        print(f"auditor: cannot write {args.output}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"baseline: {len(doc['entries'])} failure(s) recorded -> {args.output}", file=sys.stderr)
+    return EXIT_PASS
+
+
+def _render(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from auditor.report import Report
+    from auditor.reporters import FORMATS, RenderOptions, render
+
+    if args.format not in FORMATS:
+        print(f"auditor: unknown format {args.format!r} (known: {', '.join(FORMATS)})", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        raw = sys.stdin.buffer.read() if args.report == "-" else Path(args.report).read_bytes()
+        report = Report.from_json(raw)
+    except OSError as exc:
+        print(f"auditor: cannot read {args.report}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except ValidationError as exc:
+        print(f"auditor: {args.report} is not an auditor JSON report: {exc.errors()[0]['msg']}", file=sys.stderr)
+        return EXIT_ERROR
+    ropts = RenderOptions(docs_base_url=args.docs_base_url, include_passed=args.include_passed,
+                          include_suppressed=not args.no_suppressed)
+    try:
+        text = render(report, args.format, ropts)
+    except ValueError as exc:
+        print(f"auditor: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.output is None or args.output == "-":
+        sys.stdout.write(text)
+        return EXIT_PASS
+    try:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"auditor: cannot write {args.output}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_PASS
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from auditor.docgen import write_rule_docs
+
+    rs = _load(args.rules_dir)
+    if rs is None:
+        return EXIT_ERROR
+    try:
+        written = write_rule_docs(rs.rules, Path(args.output))
+    except OSError as exc:
+        print(f"auditor: cannot write {args.output}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"docs: {len(written)} file(s) in {args.output}", file=sys.stderr)
     return EXIT_PASS
