@@ -130,6 +130,9 @@ def _add_report_commands(sub: Any) -> None:
     rend.add_argument("--docs-base-url", default=None, help="base URL of the rule documentation pages")
     rend.add_argument("--include-passed", action="store_true", help="sarif: also emit passes (not for GitHub)")
     rend.add_argument("--no-suppressed", action="store_true", help="sarif: leave suppressed findings out")
+    trend = sub.add_parser("trend", help="scores and new/fixed failures across saved JSON reports (periodic audits)")
+    trend.add_argument("reports", nargs="+", help="JSON reports of earlier scans, in any order")
+    trend.add_argument("--format", choices=("table", "json"), default="table")
     docs = sub.add_parser("docs", help="generate the rule documentation pages (docs/rules)")
     docs.add_argument("-o", "--output", default="docs/rules", help="folder to write <CODE>.md and README.md into")
     docs.add_argument("--rules-dir", action="append", default=[])
@@ -158,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _render(args)
         if args.command == "docs":
             return _docs(args)
+        if args.command == "trend":
+            return _trend(args)
     except KeyboardInterrupt:
         print("auditor: interrupted", file=sys.stderr)
         return EXIT_ERROR
@@ -415,4 +420,21 @@ def _docs(args: argparse.Namespace) -> int:
         print(f"auditor: cannot write {args.output}: {exc}", file=sys.stderr)
         return EXIT_ERROR
     print(f"docs: {len(written)} file(s) in {args.output}", file=sys.stderr)
+    return EXIT_PASS
+
+
+def _trend(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from auditor.trend import build_trend, render_text
+
+    try:
+        t = build_trend(args.reports)
+    except OSError as exc:
+        print(f"auditor: cannot read a report: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except ValidationError as exc:
+        print(f"auditor: not an auditor JSON report: {exc.errors()[0]['msg']}", file=sys.stderr)
+        return EXIT_ERROR
+    sys.stdout.write(t.to_json() + "\n" if args.format == "json" else render_text(t))
     return EXIT_PASS

@@ -56,8 +56,11 @@ def build_trend(paths: Sequence[str]) -> Trend:
     fixed: tuple[dict[str, str | int | None], ...] = ()
     if len(reports) >= 2:
         before, after = _failures(reports[-2][1]), _failures(reports[-1][1])
-        new = tuple(v for k, v in sorted(after.items()) if k not in before)
-        fixed = tuple(v for k, v in sorted(before.items()) if k not in after)
+        def order(v: dict[str, str | int | None]) -> tuple[str, ...]:
+            return (str(v["rule"]), str(v["resource"]), str(v["path"]), f"{v['line'] or 0:09d}", str(v["message"]))
+
+        new = tuple(sorted((v for k, v in after.items() if k not in before), key=order))
+        fixed = tuple(sorted((v for k, v in before.items() if k not in after), key=order))
     return Trend(points, new, fixed)
 
 
