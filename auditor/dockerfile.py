@@ -13,6 +13,7 @@ import re
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 _DIRECTIVE_RE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9_-]*)\s*=\s*(.*?)\s*$")
 _HEREDOC_RE = re.compile(r"<<(-?)\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
@@ -186,7 +187,8 @@ def parse(text: str, path: str = "Dockerfile", build_args: Mapping[str, str] | N
         logical = " ".join(p.strip() for p in parts if p.strip())
         end = i
         i += 1
-        word, _, value = logical.partition(" ")
+        head = re.match(r"(\S*)\s*(.*)$", logical, re.S)
+        word, value = (head.group(1), head.group(2)) if head else ("", "")
         if not word or not re.match(r"^[A-Za-z]+$", word):
             raise DockerfileError(f"line {start + 1}: unknown instruction {word[:40]!r}")
         cmd = word.upper()
@@ -296,3 +298,397 @@ def env_pairs(inst: Instruction) -> list[tuple[str, str]]:
         k, eq, v = t.partition("=")
         pairs.append((k, v if eq else ""))
     return pairs
+
+
+# --- stages: which stages reach the final image ---------------------------------------------------
+
+
+def stage_chain(model: DockerfileModel, stage: Stage | None = None) -> list[Stage]:
+    """`stage` (default: the final one) followed by the earlier stages it is built FROM, nearest first.
+
+    Their instructions all end up in the image `stage` produces; the last element names the real
+    base image (or `scratch`)."""
+    chain: list[Stage] = []
+    cur = stage if stage is not None else model.final_stage
+    while cur is not None and cur not in chain:
+        chain.append(cur)
+        cur = model.stages[cur.from_stage] if cur.from_stage is not None else None
+    return chain
+
+
+def chain_instructions(model: DockerfileModel, stage: Stage | None = None) -> list[tuple[int, Instruction]]:
+    """(index in model.instructions, instruction) of every instruction that builds `stage`'s image,
+    oldest first (base stages before the stage itself)."""
+    wanted = {s.index for s in stage_chain(model, stage)}
+    return [(i, inst) for i, inst in enumerate(model.instructions) if inst.stage in wanted]
+
+
+def stage_label(stage: Stage) -> str:
+    return f"stage {stage.index}" + (f" ({stage.alias})" if stage.alias else "")
+
+
+# --- shell: what a RUN executes, split into simple commands ------------------------------------
+
+SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox"})
+_PREFIX_WORDS = frozenset({"then", "do", "else", "elif", "if", "while", "until", "!", "time", "exec", "command",
+                           "builtin", "nohup", "{", "}", "(", ")"})
+_ASSIGN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
+_REDIRECT_RE = re.compile(r"^(?:\d*|&)(?:>>?|<<?-?|<>|>&|<&|>\|)(?!\()")
+
+
+@dataclass(frozen=True, slots=True)
+class ShellCommand:
+    """One simple command of a shell script: its words (quotes removed; `$(...)` kept verbatim) and
+    the operator that follows it (`|`, `&&`, `||`, `;`, `&`, newline or end)."""
+
+    argv: tuple[str, ...]
+    op: str
+
+    @property
+    def name(self) -> str:
+        return self.argv[0].rsplit("/", 1)[-1] if self.argv else ""
+
+
+def run_scripts(inst: Instruction) -> list[str]:
+    """The shell scripts a RUN executes: the shell form, `sh -c` of the exec form, and heredoc bodies
+    fed to a shell (a heredoc for `python3 <<EOF` or `cat <<EOF >file` is data, not shell)."""
+    if inst.json_args is not None:
+        args = list(inst.json_args)
+        if args and args[0].rsplit("/", 1)[-1] in SHELLS and "-c" in args[1:]:
+            k = args.index("-c")
+            return [args[k + 1]] if k + 1 < len(args) else []
+        return [" ".join(shlex.quote(a) for a in args)]
+    scripts = [inst.args]
+    if inst.heredocs:
+        head = _HEREDOC_RE.sub(" ", inst.args).split()
+        words = [w for w in head if not w.startswith("-") and not _REDIRECT_RE.match(w)]
+        shell_fed = not words or words[0].rsplit("/", 1)[-1] in SHELLS
+        for body in inst.heredocs:
+            first = body.lstrip().split("\n", 1)[0]
+            if first.startswith("#!"):
+                if first.split("/")[-1].split()[-1] in SHELLS or first.rstrip().endswith(tuple(SHELLS)):
+                    scripts.append(body)
+            elif shell_fed:
+                scripts.append(body)
+    return scripts
+
+
+def split_commands(script: str) -> tuple[ShellCommand, ...]:
+    """Split shell text into simple commands: quotes, escapes, comments, `$(...)`, backticks,
+    pipes and lists handled; redirections, variable assignments and `sudo`/`env` prefixes dropped."""
+    return _split_cached(script)
+
+
+@lru_cache(maxsize=4096)
+def _split_cached(script: str) -> tuple[ShellCommand, ...]:
+    text = script.replace("\\\r\n", " ").replace("\\\n", " ")
+    out: list[ShellCommand] = []
+    words: list[str] = []
+    cur: list[str] = []
+    in_word = False
+    i, n = 0, len(text)
+
+    def end_word() -> None:
+        nonlocal in_word
+        if in_word:
+            words.append("".join(cur))
+            cur.clear()
+            in_word = False
+
+    def end_cmd(op: str) -> None:
+        end_word()
+        argv = _clean_argv(words)
+        if argv:
+            out.append(ShellCommand(tuple(argv), op))
+        elif out and op in ("|", "&&", "||") and out[-1].op in ("\n", ""):
+            pass
+        words.clear()
+
+    while i < n:
+        c = text[i]
+        if c in " \t\r":
+            end_word()
+        elif c == "\n" or c == ";":
+            end_cmd("\n" if c == "\n" else ";")
+        elif c == "&":
+            if text.startswith("&&", i):
+                end_cmd("&&")
+                i += 1
+            elif in_word and cur and cur[-1] in "<>" or text.startswith("&>", i):
+                cur.append(c)
+                in_word = True
+            else:
+                end_cmd("&")
+        elif c == "|":
+            if text.startswith("||", i):
+                end_cmd("||")
+                i += 1
+            elif in_word and cur and cur[-1] == ">":
+                cur.append(c)
+            else:
+                end_cmd("|")
+        elif c == "#" and not in_word:
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        elif c == "'":
+            j = text.find("'", i + 1)
+            j = n if j < 0 else j
+            cur.append(text[i + 1 : j])
+            in_word = True
+            i = j
+        elif c == '"':
+            j = i + 1
+            buf: list[str] = []
+            while j < n and text[j] != '"':
+                if text[j] == "\\" and j + 1 < n and text[j + 1] in '"\\$`':
+                    buf.append(text[j + 1])
+                    j += 2
+                    continue
+                buf.append(text[j])
+                j += 1
+            cur.append("".join(buf))
+            in_word = True
+            i = j
+        elif c == "\\":
+            if i + 1 < n:
+                cur.append(text[i + 1])
+                in_word = True
+            i += 1
+        elif c in "$<>" and text.startswith("(", i + 1):
+            j = _balanced(text, i + 1)
+            cur.append(text[i:j])
+            in_word = True
+            i = j - 1
+        elif c == "`":
+            j = text.find("`", i + 1)
+            j = n if j < 0 else j + 1
+            cur.append(text[i:j])
+            in_word = True
+            i = j - 1
+        elif c in "()" and not in_word:
+            end_cmd(";")
+        else:
+            cur.append(c)
+            in_word = True
+        i += 1
+    end_cmd("")
+    return tuple(out)
+
+
+def _balanced(text: str, start: int) -> int:
+    """Index just past the `)` matching the `(` at `start`."""
+    depth = 0
+    i = start
+    while i < len(text):
+        ch = text[i]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        elif ch in "'\"":
+            j = text.find(ch, i + 1)
+            i = len(text) if j < 0 else j
+        i += 1
+    return len(text)
+
+
+def _clean_argv(words: list[str]) -> list[str]:
+    argv: list[str] = []
+    skip_next = False
+    for w in words:
+        if skip_next:
+            skip_next = False
+            continue
+        m = _REDIRECT_RE.match(w)
+        if m:
+            skip_next = m.end() == len(w)
+            continue
+        argv.append(w)
+    # leading keywords, assignments and wrappers
+    k = 0
+    while k < len(argv):
+        w = argv[k]
+        base = w.rsplit("/", 1)[-1]
+        if w in _PREFIX_WORDS or _ASSIGN_RE.match(w):
+            k += 1
+        elif base in ("sudo", "doas", "env", "nice", "stdbuf", "su-exec", "gosu", "chroot", "xargs", "timeout"):
+            k += 1
+            takes_value = {"sudo": "ugCghprtUD", "env": "uSC", "xargs": "nILPdasE", "nice": "n",
+                           "stdbuf": "ioe", "timeout": "sk"}.get(base, "")
+            while k < len(argv) and (argv[k].startswith("-") or _ASSIGN_RE.match(argv[k])):
+                flag = argv[k]
+                k += 1
+                if len(flag) == 2 and flag[1] in takes_value and k < len(argv):
+                    k += 1
+            if base in ("su-exec", "gosu", "chroot") and k < len(argv):
+                k += 1  # the user / new root
+            if base == "timeout" and k < len(argv):
+                k += 1  # the duration
+        else:
+            break
+    return argv[k:]
+
+
+def commands(inst: Instruction) -> list[ShellCommand]:
+    """Every simple command a RUN instruction executes (empty for other instructions)."""
+    if inst.cmd != "RUN":
+        return []
+    out: list[ShellCommand] = []
+    for script in run_scripts(inst):
+        out.extend(split_commands(script))
+    return out
+
+
+# --- package managers -----------------------------------------------------------------------------
+
+_PY_RE = re.compile(r"^python(\d+(\.\d+)?)?$")
+_PIP_RE = re.compile(r"^pip(\d+(\.\d+)?)?$")
+# options that take a separate value, per manager (so the value is not read as a package name)
+_VALUE_OPTS: dict[str, frozenset[str]] = {
+    "apt": frozenset({"-o", "-c", "-t", "--target-release", "--default-release", "--option", "--config-file"}),
+    "apk": frozenset({"-t", "--virtual", "-X", "--repository", "-p", "--root", "--arch", "--keys-dir",
+                      "--repositories-file", "--cache-dir"}),
+    "yum": frozenset({"-c", "--config", "--installroot", "--releasever", "--enablerepo", "--disablerepo",
+                      "--setopt", "-x", "--exclude", "--repo", "--repoid", "--nodocs-x", "-d", "-e", "--forcearch"}),
+    "zypper": frozenset({"-r", "--repo", "--from", "-t", "--type"}),
+    "pip": frozenset({"-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url",
+                      "--extra-index-url", "-f", "--find-links", "-t", "--target", "--prefix", "--root",
+                      "--platform", "--python-version", "--implementation", "--abi", "--trusted-host",
+                      "--cache-dir", "--src", "--upgrade-strategy", "--progress-bar", "--log", "--proxy",
+                      "--timeout", "--retries", "--only-binary", "--no-binary", "-C", "--config-settings",
+                      "--global-option", "--install-option", "--python", "--report", "--root-user-action",
+                      "--exists-action", "--index-strategy", "--resolution", "-p", "--group", "--extra",
+                      "--keyring-provider", "--prerelease", "--exclude-newer", "--override", "-o", "--output-file",
+                      "--default-index", "--index"}),
+    "npm": frozenset({"--prefix", "--registry", "--cache", "--userconfig", "--tag", "-w", "--workspace",
+                      "--omit", "--include", "--loglevel", "--cwd", "--modules-folder", "--network-timeout",
+                      "--filter", "--dir", "-C"}),
+    "gem": frozenset({"-v", "--version", "-i", "--install-dir", "-n", "--bindir", "--source", "-s", "--platform",
+                      "-P", "--trust-policy", "--build-root", "--document"}),
+    "conda": frozenset({"-n", "--name", "-p", "--prefix", "-c", "--channel", "--override-channels", "-f", "--file",
+                        "--repodata-fn", "--experimental-solver", "--solver", "-r", "--root-prefix"}),
+    "cargo": frozenset({"--version", "--vers", "--git", "--branch", "--tag", "--rev", "--path", "--root",
+                        "--index", "--registry", "--features", "-F", "--target", "--profile", "-j", "--jobs",
+                        "--bin", "--example", "--target-dir", "--config", "-Z"}),
+    "go": frozenset({"-o", "-tags", "-ldflags", "-gcflags", "-mod", "-p", "-modfile", "-C", "-pkgdir",
+                     "-asmflags", "-buildmode", "-compiler", "-installsuffix", "-overlay", "-pgo", "-toolexec"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PackageCommand:
+    """A package-manager invocation: manager family, action and the words after the action."""
+
+    manager: str  # apt | apk | yum | zypper | pip | uv | pipx | npm | yarn | pnpm | gem | conda | cargo | go | poetry | pipenv
+    tool: str  # as written: apt-get, dnf, pip3, micromamba...
+    action: str  # install, add, update, ...
+    args: tuple[str, ...]
+
+    def positional(self) -> list[str]:
+        """Arguments that are not options nor values of options."""
+        takes = _VALUE_OPTS.get(self.manager if self.manager not in ("uv", "pipx") else "pip", frozenset())
+        if self.manager in ("yarn", "pnpm"):
+            takes = _VALUE_OPTS["npm"]
+        out: list[str] = []
+        skip = False
+        for a in self.args:
+            if skip:
+                skip = False
+                continue
+            if a.startswith("-") and len(a) > 1:
+                skip = a in takes
+                continue
+            out.append(a)
+        return out
+
+    def has_flag(self, *names: str) -> bool:
+        """Whether one of the given options is present (`--opt` or `--opt=value`, short flags combined)."""
+        for a in self.args:
+            for name in names:
+                if a == name or a.startswith(name + "="):
+                    return True
+                if len(name) == 2 and name[0] == "-" and a.startswith("-") and not a.startswith("--") \
+                        and name[1] in a[1:] and a[1:].isalpha():
+                    return True
+        return False
+
+    def option_values(self, *names: str) -> list[str]:
+        vals: list[str] = []
+        for k, a in enumerate(self.args):
+            for name in names:
+                if a == name and k + 1 < len(self.args):
+                    vals.append(self.args[k + 1])
+                elif a.startswith(name + "=") and name.startswith("--"):
+                    vals.append(a[len(name) + 1 :])
+        return vals
+
+
+def _subcommand(words: tuple[str, ...], value_opts: frozenset[str]) -> tuple[str, tuple[str, ...]] | None:
+    skip = False
+    for k, w in enumerate(words):
+        if skip:
+            skip = False
+            continue
+        if w.startswith("-"):
+            skip = w in value_opts
+            continue
+        return w, words[k + 1 :]
+    return None
+
+
+def package_command(cmd: ShellCommand) -> PackageCommand | None:
+    """Recognise apt/apk/yum/dnf/zypper/pip/uv/npm/yarn/gem/conda/cargo/go invocations."""
+    argv = cmd.argv
+    if not argv:
+        return None
+    name = cmd.name
+    rest = argv[1:]
+    if _PY_RE.match(name) and len(rest) >= 2 and rest[0] == "-m":
+        mod = rest[1]
+        name, rest = (mod, rest[2:]) if mod in ("pip", "pipx", "uv", "poetry", "pipenv", "conda") else ("", ())
+    manager = None
+    if name in ("apt-get", "apt", "aptitude"):
+        manager = "apt"
+    elif name == "apk":
+        manager = "apk"
+    elif name in ("yum", "dnf", "microdnf", "tdnf", "dnf5"):
+        manager = "yum"
+    elif name == "zypper":
+        manager = "zypper"
+    elif _PIP_RE.match(name):
+        manager = "pip"
+    elif name == "uv":
+        if rest and rest[0] == "pip":
+            name, rest = "uv pip", rest[1:]
+            manager = "pip"
+        else:
+            manager = "uv"
+    elif name in ("pipx", "npm", "yarn", "pnpm", "gem", "cargo", "go", "poetry", "pipenv"):
+        manager = name
+    elif name in ("conda", "mamba", "micromamba"):
+        manager = "conda"
+    if manager is None:
+        return None
+    found = _subcommand(tuple(rest), _VALUE_OPTS.get(manager if manager != "uv" else "pip", frozenset()))
+    if found is None:
+        return PackageCommand(manager, name, "", ())
+    action, args = found
+    if manager == "yarn" and action == "global" and args:
+        action, args = "global " + args[0], args[1:]
+    if manager == "conda" and action == "env" and args:
+        action, args = "env " + args[0], args[1:]
+    if manager in ("uv", "pipx") and action == "tool" and args:
+        action, args = "tool " + args[0], args[1:]
+    return PackageCommand(manager, name, action, tuple(args))
+
+
+def package_commands(inst: Instruction) -> list[PackageCommand]:
+    out = []
+    for c in commands(inst):
+        pc = package_command(c)
+        if pc is not None:
+            out.append(pc)
+    return out
