@@ -157,8 +157,8 @@ def parse(text: str, path: str = "Dockerfile", build_args: Mapping[str, str] | N
 
     raw: list[tuple[str, str, int, int, tuple[str, ...]]] = []
     while i < len(lines):
-        line = lines[i]
-        stripped = line.strip()
+        text_line = lines[i]
+        stripped = text_line.strip()
         if not stripped:
             i += 1
             continue
@@ -168,7 +168,7 @@ def parse(text: str, path: str = "Dockerfile", build_args: Mapping[str, str] | N
             continue
         start = i
         parts: list[str] = []
-        cur = line.rstrip()
+        cur = text_line.rstrip()
         while True:
             if cur.endswith(escape):
                 parts.append(cur[: -len(escape)])
@@ -192,7 +192,7 @@ def parse(text: str, path: str = "Dockerfile", build_args: Mapping[str, str] | N
         if not word or not re.match(r"^[A-Za-z]+$", word):
             raise DockerfileError(f"line {start + 1}: unknown instruction {word[:40]!r}")
         cmd = word.upper()
-        heredocs: list[str] = []
+        bodies: list[str] = []
         if cmd in ("RUN", "COPY", "ADD") and "<<" in value:
             for hm in _HEREDOC_RE.finditer(value):
                 strip_tabs, delim = hm.group(1) == "-", hm.group(3)
@@ -205,9 +205,9 @@ def parse(text: str, path: str = "Dockerfile", build_args: Mapping[str, str] | N
                     body.append(candidate)
                 else:
                     raise DockerfileError(f"line {start + 1}: heredoc <<{delim} is never closed")
-                heredocs.append("\n".join(body))
+                bodies.append("\n".join(body))
             end = i - 1
-        raw.append((cmd, value.strip(), start + 1, end + 1, tuple(heredocs)))
+        raw.append((cmd, value.strip(), start + 1, end + 1, tuple(bodies)))
 
     known = {
         "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
