@@ -692,3 +692,37 @@ def package_commands(inst: Instruction) -> list[PackageCommand]:
         if pc is not None:
             out.append(pc)
     return out
+
+
+def run_mounts(inst: Instruction) -> list[dict[str, str]]:
+    """Every `--mount=` of a RUN as key/value pairs (`type` defaults to bind; `dst`/`destination` -> target)."""
+    out: list[dict[str, str]] = []
+    rest = inst.value.strip()
+    while rest.startswith("--"):
+        parts = rest.split(None, 1)
+        flag = parts[0]
+        rest = parts[1] if len(parts) > 1 else ""
+        if not flag.lower().startswith("--mount="):
+            continue
+        spec: dict[str, str] = {"type": "bind"}
+        for item in flag[len("--mount="):].split(","):
+            k, eq, v = item.partition("=")
+            k = k.strip().lower()
+            if k in ("dst", "destination"):
+                k = "target"
+            spec[k] = v.strip().strip("\"'") if eq else "true"
+        out.append(spec)
+    return out
+
+
+def cache_mounted(inst: Instruction, *prefixes: str) -> bool:
+    """Whether a cache or tmpfs mount covers a path starting with one of `prefixes` (`~` = /root)."""
+    for m in run_mounts(inst):
+        if m.get("type") not in ("cache", "tmpfs"):
+            continue
+        target = m.get("target", "").rstrip("/").replace("~", "/root", 1)
+        for p in prefixes:
+            p = p.rstrip("/")
+            if target == p or target.startswith(p + "/") or p.startswith(target + "/"):
+                return True
+    return False
