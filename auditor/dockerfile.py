@@ -627,6 +627,7 @@ class PackageCommand:
 
 
 def _subcommand(words: tuple[str, ...], value_opts: frozenset[str]) -> tuple[str, tuple[str, ...]] | None:
+    """The first non-option word and every other word (options written before it included)."""
     skip = False
     for k, w in enumerate(words):
         if skip:
@@ -635,7 +636,7 @@ def _subcommand(words: tuple[str, ...], value_opts: frozenset[str]) -> tuple[str
         if w.startswith("-"):
             skip = w in value_opts
             continue
-        return w, words[k + 1 :]
+        return w, words[:k] + words[k + 1 :]
     return None
 
 

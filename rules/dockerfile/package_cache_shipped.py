@@ -61,7 +61,7 @@ def problems(inst: Instruction) -> list[str]:
             if not (_removes(inst, *_APT_LISTS) or cache_mounted(inst, *_APT_LISTS) or _cleans_lists(inst)):
                 found.append(f"`{pc.tool} update` leaves /var/lib/apt/lists in the layer (remove it in the same RUN)")
         elif m == "apk" and a in ("add", "update", "upgrade") and "apk" not in seen:
-            if pc.has_flag("--no-cache") or _removes(inst, *_APK_CACHE) or cache_mounted(inst, *_APK_CACHE):
+            if pc.has_flag("--no-cache", "--no-network") or _removes(inst, *_APK_CACHE) or cache_mounted(inst, *_APK_CACHE):
                 continue
             seen.add("apk")
             found.append(f"`apk {a}` without --no-cache keeps the package index in /var/cache/apk")
