@@ -93,7 +93,7 @@ _OS_PRODUCT = {"ubi": "rhel", "el": "rhel", "rocky": "rockylinux", "alma": "alma
 
 def product_for(ref: ImageRef) -> str | None:
     aliases = _aliases()
-    for key in (ref.name, ref.repository, ref.last_component):
+    for key in (short_name(ref), ref.name, ref.repository, ref.last_component):
         if key in aliases:
             return aliases[key]
     return None
@@ -108,7 +108,7 @@ def image_verdicts(ref: ImageRef, extra: Iterable[Mapping[str, Any]] = ()) -> li
     if product is None and ref.last_component in products:
         product = ref.last_component
     extra_names = {_image_key(str(e["image"])) for e in extra}
-    for name in (ref.name, ref.last_component):
+    for name in (short_name(ref), ref.name, ref.last_component):
         if name in extra_names:
             product = name
     if product and product in products:
@@ -156,3 +156,12 @@ def os_verdict(os_id: str, version_id: str, extra: Iterable[Mapping[str, Any]] =
     if key is None:
         return None
     return EolVerdict(pid, key, products[pid][key], "os-release")
+
+
+def short_name(ref: ImageRef) -> str:
+    """The name as Docker Hub users write it, also when the registry is spelled out:
+    docker.io/library/python -> python, docker.io/bitnami/redis -> bitnami/redis."""
+    if ref.registry == "docker.io":
+        repo = ref.repository
+        return repo[len("library/") :] if repo.startswith("library/") else repo
+    return ref.name

@@ -15,6 +15,7 @@ from auditor.dockerfile import (
     package_command,
     stage_chain,
 )
+from auditor.eol import short_name
 from auditor.imageref import parse_image
 
 _TOOLCHAIN_PKG_RE = re.compile(
@@ -103,7 +104,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     toolchain_base = None
     if base and not root.is_scratch:
         ref = parse_image(base)
-        if ref.name in _TOOLCHAIN_IMAGES or ref.last_component in _TOOLCHAIN_IMAGES:
+        if short_name(ref) in _TOOLCHAIN_IMAGES or ref.last_component in _TOOLCHAIN_IMAGES:
             tag = (ref.tag or "").lower()
             if not any(w in tag for w in ("jre", "runtime")):
                 toolchain_base = base

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 
 from auditor.api import Context, NotAssessed, Params, Resource, Violation, rule
 from auditor.dockerfile import DockerfileModel, stage_chain, stage_label
+from auditor.eol import short_name
 from auditor.imageref import ImageRef, parse_image
 
 # words in a tag or repository that mark a minimal flavour
 _MINIMAL_WORD_RE = re.compile(
-    r"(^|[-_./:])(slim|alpine|distroless|chiseled|chisel|minimal|micro|busybox|static|nonroot|wolfi|scratch)"
+    r"(^|[-_./:])(slim|alpine|distroless|chiseled|chisel|minimal|micro|busybox|static|nonroot|wolfi|scratch|nanoserver)"
     r"(\d[\d.]*)?($|[-_./:])"
 )
 _MINIMAL_REGISTRIES = ("cgr.dev/chainguard/", "gcr.io/distroless/", "mcr.microsoft.com/cbl-mariner/distroless/",
@@ -26,7 +27,8 @@ _FULL_OS = {"ubuntu", "debian", "centos", "fedora", "rockylinux", "rockylinux/ro
             "amazonlinux", "oraclelinux", "opensuse/leap", "opensuse/tumbleweed", "archlinux",
             "registry.access.redhat.com/ubi8/ubi", "registry.access.redhat.com/ubi9/ubi",
             "registry.access.redhat.com/ubi8", "registry.access.redhat.com/ubi9", "redhat/ubi8", "redhat/ubi9",
-            "mcr.microsoft.com/cbl-mariner/base/core", "mcr.microsoft.com/azurelinux/base/core", "kalilinux/kali-rolling"}
+            "mcr.microsoft.com/cbl-mariner/base/core", "mcr.microsoft.com/azurelinux/base/core", "kalilinux/kali-rolling",
+            "mcr.microsoft.com/windows/servercore", "mcr.microsoft.com/windows", "mcr.microsoft.com/windows/server"}
 _FULL_LANG = {"python", "node", "golang", "rust", "ruby", "php", "openjdk", "eclipse-temurin", "amazoncorretto",
               "maven", "gradle", "gcc", "buildpack-deps", "perl", "r-base", "rocker/r-ver", "julia", "elixir",
               "erlang", "haskell", "swift", "mono", "mcr.microsoft.com/dotnet/sdk", "mcr.microsoft.com/dotnet/core/sdk",
@@ -43,12 +45,14 @@ class DF009Params(Params):
 
 def verdict(ref: ImageRef, params: DF009Params) -> bool | None:
     """True: minimal; False: full OS / full language image; None: cannot tell."""
-    name = ref.name
+    name = short_name(ref)
     tag = (ref.tag or "").lower()
     if any(fnmatch.fnmatchcase(name, g) for g in params.minimal_images):
         return True
     if any(fnmatch.fnmatchcase(name, g) for g in params.full_images):
         return False
+    if name.startswith("jupyter/") or name.startswith("quay.io/jupyter/"):
+        return False  # even minimal-notebook carries a full conda and Jupyter stack
     if name.startswith(_MINIMAL_REGISTRIES) or (ref.registry + "/" + ref.repository).startswith(_MINIMAL_REGISTRIES):
         return True
     if name in ("nvidia/cuda", "pytorch/pytorch") or "cuda" in ref.last_component:
