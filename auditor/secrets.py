@@ -89,8 +89,30 @@ def is_placeholder(value: str) -> bool:
                                                               "keyvaultref:", "$"))
 
 
+_LONG_SECRET_WORDS = ("password", "passwd", "passphrase", "secret", "token", "credential", "apikey", "privatekey",
+                      "accesskey", "connectionstring", "connstr", "authkey", "signingkey", "encryptionkey",
+                      "masterkey", "accountkey", "saskey", "clientsecret")
+_SHORT_SECRET_WORDS = frozenset({"pass", "pwd", "pw", "key", "pat", "psk"})
+_WORD_SPLIT_RE = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
+
+
 def secret_name(name: str) -> bool:
-    return bool(SECRET_NAME_RE.search(name)) and not NOT_SECRET_NAME_RE.search(name)
+    """Whether a variable/key name says it holds a secret: DB_PASSWORD, OPENAI_API_KEY, hfToken, PGPASSWORD;
+    not PASSENGER_APP_ENV, MONKEY, TOKENIZERS_PARALLELISM, PASSWORD_FILE, GPG_KEY."""
+    if not name or NOT_SECRET_NAME_RE.search(name):
+        return False
+    squashed = re.sub(r"[^a-z0-9]", "", name.lower())
+    if any(w in squashed for w in _LONG_SECRET_WORDS):
+        return True
+    words = [w.lower() for w in _WORD_SPLIT_RE.split(name) if w]
+    return any(w in _SHORT_SECRET_WORDS for w in words)
+
+
+def _not_a_secret_value(v: str) -> bool:
+    """Paths and plain URLs (no credentials) are where a secret lives, not the secret."""
+    if v.startswith(("/", "./", "../", "~/", "file:")):
+        return True
+    return bool(re.match(r"^[a-z][a-z0-9+.-]*://[^@\s]*$", v, re.I))
 
 
 def high_entropy(value: str) -> bool:
@@ -115,7 +137,7 @@ def find_secret(name: str | None, value: object) -> SecretHit | None:
     if kind:
         return SecretHit(kind, len(v))
     if name and secret_name(name):
-        if len(v) >= 4 and not v.isdigit():
+        if len(v) >= 4 and not v.isdigit() and not _not_a_secret_value(v):
             return SecretHit(f"literal value of secret-named {name!s}"[:80], len(v))
         return None
     if high_entropy(v) and (name is None or not NOT_SECRET_NAME_RE.search(name)):
@@ -134,3 +156,22 @@ def redact_text(text: str) -> str:
     for kind, rx in TOKEN_PATTERNS:
         out = rx.sub(lambda m, k=kind: f"<redacted {k}>", out)  # type: ignore[misc]
     return out
+
+
+_ASSIGNED_RE = re.compile(r"(?i)(?:password|pwd)\s*=\s*(.*)|://[^/\s:@]+:([^/\s@]*)@")
+
+
+def find_secrets_in_text(text: str) -> list[SecretHit]:
+    """Known token formats, private keys, passwords in connection strings and credentials in URLs
+    inside free text (a shell command, a heredoc). Placeholders such as `password=changeme` are ignored."""
+    hits: list[SecretHit] = []
+    for kind, rx in TOKEN_PATTERNS:
+        for m in rx.finditer(text):
+            found = m.group(0)
+            am = _ASSIGNED_RE.search(found)
+            if am:
+                value = (am.group(1) or am.group(2) or "").strip().strip("\"';")
+                if not value or is_placeholder(value):
+                    continue
+            hits.append(SecretHit(kind, len(found)))
+    return hits
