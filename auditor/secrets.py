@@ -117,8 +117,14 @@ def _not_a_secret_value(v: str) -> bool:
 
 def high_entropy(value: str) -> bool:
     v = value.strip()
-    if len(v) < 20 or " " in v or "/" in v.strip("/") and "://" in v:
+    if len(v) < 20 or any(c in v for c in " \t$") or "://" in v or "sha256:" in v or "sha512:" in v:
         return False
+    if "/" in v and (v.startswith(("/", "./", "~")) or any(c in v for c in ".-_")):
+        return False  # a path, not base64
+    if re.fullmatch(r"[0-9a-fA-F]+", v):
+        return False  # checksums, commit ids and key fingerprints are hex
+    if re.fullmatch(r"v?\d+(\.\d+)+([-+._][0-9A-Za-z.]+)*", v):
+        return False  # version strings
     if not re.search(r"[0-9]", v) or not re.search(r"[A-Za-z]", v):
         return False
     return shannon_entropy(v) >= 4.0
