@@ -727,3 +727,29 @@ def cache_mounted(inst: Instruction, *prefixes: str) -> bool:
             if target == p or target.startswith(p + "/") or p.startswith(target + "/"):
                 return True
     return False
+
+
+def onbuild_inner(inst: Instruction) -> Instruction | None:
+    """The instruction an ONBUILD trigger runs in downstream builds (same lines), or None."""
+    if inst.cmd != "ONBUILD":
+        return None
+    head = re.match(r"(\S+)\s*(.*)$", inst.value.strip(), re.S)
+    if not head or head.group(1).upper() in ("ONBUILD", "FROM", "MAINTAINER"):
+        return None
+    cmd = head.group(1).upper()
+    value = head.group(2)
+    flags, rest = _split_flags(value) if cmd in ("RUN", "COPY", "ADD", "HEALTHCHECK") else ({}, value)
+    json_args: tuple[str, ...] | None = None
+    if rest.startswith("["):
+        try:
+            parsed = json.loads(rest)
+            if isinstance(parsed, list) and all(isinstance(x, str) for x in parsed):
+                json_args = tuple(parsed)
+        except ValueError:
+            json_args = None
+    return Instruction(cmd, value, inst.line, inst.end_line, flags, inst.heredocs, json_args, inst.stage)
+
+
+def effective(inst: Instruction) -> Instruction:
+    """`inst`, or for `ONBUILD X` the X it triggers."""
+    return onbuild_inner(inst) or inst

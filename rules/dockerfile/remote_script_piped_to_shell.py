@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.dockerfile import SHELLS, DockerfileModel, ShellCommand, commands
+from auditor.dockerfile import SHELLS, DockerfileModel, ShellCommand, commands, effective
 
 _FETCHERS = {"curl", "wget", "fetch", "http", "aria2c"}
 _INTERPRETERS = set(SHELLS) | {"python", "python2", "python3", "perl", "ruby", "node", "php", "pwsh", "powershell",
@@ -60,7 +60,8 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     into a shell or interpreter (`curl ... | bash`, `wget -O- ... | sudo sh -s --`, `... | python3`), or
     runs it through command or process substitution (`sh -c "$(curl ...)"`, `bash <(curl ...)`)."""
     model: DockerfileModel = res.data
-    for idx, inst in enumerate(model.instructions):
+    for idx, written in enumerate(model.instructions):
+        inst = effective(written)
         if inst.cmd != "RUN":
             continue
         found = piped_fetches(commands(inst))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.dockerfile import DockerfileModel, env_pairs
+from auditor.dockerfile import DockerfileModel, effective, env_pairs
 from auditor.secrets import find_secret, find_secrets_in_text
 
 
@@ -34,7 +34,8 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     heredoc carries a known token format, a password or credentials in a URL. Values are never shown:
     findings carry only the kind and length of what was found."""
     model: DockerfileModel = res.data
-    for idx, inst in enumerate(model.instructions):
+    for idx, written in enumerate(model.instructions):
+        inst = effective(written)
         if inst.cmd in ("ENV", "ARG", "LABEL"):
             for name, value in env_pairs(inst):
                 hit = find_secret(name if inst.cmd != "LABEL" else None, value)
