@@ -24,7 +24,7 @@ _ENV_OFF: dict[str, tuple[str, ...] | None] = {
     "GOFLAGS": ("-insecure",),
 }
 _TEXT_RE = re.compile(
-    r"\[[^\]]*trusted=yes[^\]]*\]|gpgcheck\s*=\s*0|sslverify\s*=\s*(?:0|false)|AllowInsecureRepositories\s*[= ]\s*\"?(?:1|true)"
+    r"\[[^\]]*trusted=yes[^\]]*\]\s*(?:https?|ftp)://|gpgcheck\s*=\s*0|sslverify\s*=\s*(?:0|false)|AllowInsecureRepositories\s*[= ]\s*\"?(?:1|true)"
     r"|AllowUnauthenticated\s*[= ]\s*\"?(?:1|true)|http\.sslverify\s*[= ]\s*false|strict-ssl\s*[= ]\s*false",
     re.I,
 )
@@ -47,7 +47,9 @@ def _run_problems(inst: Instruction) -> list[str]:
             continue
         if pc.manager == "pip" and pc.has_flag("--trusted-host"):
             out.append(f"{pc.tool} --trusted-host")
-        elif pc.manager == "apk" and pc.has_flag("--allow-untrusted"):
+        elif pc.manager == "apk" and pc.has_flag("--allow-untrusted") and not all(
+            p.startswith(("/", "./", "$")) or p.endswith(".apk") for p in pc.positional()[:1] + pc.positional()
+        ):
             out.append("apk --allow-untrusted")
         elif pc.manager == "apt" and pc.has_flag("--allow-unauthenticated", "--force-yes", "--allow-insecure-repositories"):
             out.append(f"{pc.tool} --allow-unauthenticated/--force-yes")
