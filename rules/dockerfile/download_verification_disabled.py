@@ -6,7 +6,15 @@ import re
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.dockerfile import DockerfileModel, Instruction, commands, effective, env_pairs, package_command
+from auditor.dockerfile import (
+    DockerfileModel,
+    Instruction,
+    PackageCommand,
+    commands,
+    effective,
+    env_pairs,
+    package_command,
+)
 
 # ENV/ARG settings that turn verification off: name -> values that mean "off" (None: any non-empty value)
 _ENV_OFF: dict[str, tuple[str, ...] | None] = {
@@ -24,10 +32,23 @@ _ENV_OFF: dict[str, tuple[str, ...] | None] = {
     "GOFLAGS": ("-insecure",),
 }
 _TEXT_RE = re.compile(
-    r"\[[^\]]*trusted=yes[^\]]*\]\s*(?:https?|ftp)://|gpgcheck\s*=\s*0|sslverify\s*=\s*(?:0|false)|AllowInsecureRepositories\s*[= ]\s*\"?(?:1|true)"
-    r"|AllowUnauthenticated\s*[= ]\s*\"?(?:1|true)|http\.sslverify\s*[= ]\s*false|strict-ssl\s*[= ]\s*false",
+    r"\[[^\]]*trusted=yes[^\]]*\]\s*(?:https?|ftp)://|AllowInsecureRepositories\s*[= ]\s*\"?(?:1|true)"
+    r"|AllowUnauthenticated\s*[= ]\s*\"?(?:1|true)|http\.sslverify\s*[= ]\s*false",
     re.I,
 )
+# written into a yum/dnf .repo file
+_REPO_TEXT_RE = re.compile(r"(?:gpgcheck|sslverify)\s*=\s*(?:0|false|no|off)\b", re.I)
+_ASSIGN_RE = re.compile(r"(?:^|[\s;&|(])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|'[^']*'|[^\s;&|]*)")
+
+
+def env_off(name: str, value: str) -> bool:
+    """Whether setting `name` to `value` turns verification off."""
+    key = name.upper()
+    if key not in _ENV_OFF:
+        return False
+    offs = _ENV_OFF[key]
+    v = value.strip().strip("\"'").lower()
+    return (offs is None and bool(v) and not v.startswith("$")) or (offs is not None and v in offs)
 
 
 def _run_problems(inst: Instruction) -> list[str]:
@@ -42,6 +63,10 @@ def _run_problems(inst: Instruction) -> list[str]:
             out.append("git http.sslVerify=false")
         elif n == "rpm" and any(a in ("--nosignature", "--nodigest", "--nogpgcheck") for a in args):
             out.append("rpm without signature check")
+        elif n in ("yum-config-manager", "dnf-config-manager", "dnf", "yum", "dnf5") and any(
+            a.startswith("--setopt") and _REPO_TEXT_RE.search(a) for a in args
+        ):
+            out.append(f"{n} --setopt sslverify/gpgcheck off")
         pc = package_command(c)
         if pc is None:
             continue
@@ -55,16 +80,30 @@ def _run_problems(inst: Instruction) -> list[str]:
             out.append(f"{pc.tool} --allow-unauthenticated/--force-yes")
         elif pc.manager == "yum" and pc.has_flag("--nogpgcheck", "--no-gpgchecks"):
             out.append(f"{pc.tool} --nogpgcheck")
-        elif pc.manager in ("npm", "yarn", "pnpm") and (
-            pc.has_flag("--strict-ssl=false", "--no-strict-ssl")
-            or (pc.action == "config" and "strict-ssl" in pc.args and "false" in pc.args)
-        ):
+        elif pc.manager in ("npm", "yarn", "pnpm") and (pc.has_flag("--strict-ssl=false", "--no-strict-ssl") or _npm_set_off(pc)):
             out.append(f"{pc.tool} strict-ssl false")
     text = "\n".join([inst.args, *inst.heredocs])
     m = _TEXT_RE.search(text)
     if m and not out:
         out.append(m.group(0).strip()[:40])
+    if not out and (".repo" in text or "yum.repos.d" in text):
+        rm = _REPO_TEXT_RE.search(text)
+        if rm:
+            out.append(rm.group(0))
+    for am in _ASSIGN_RE.finditer(text):
+        if env_off(am.group(1), am.group(2)):
+            out.append(f"{am.group(1)}={am.group(2).strip(chr(34) + chr(39))[:30]}")
     return list(dict.fromkeys(out))
+
+
+def _npm_set_off(pc: PackageCommand) -> bool:
+    words = list(pc.args)
+    if pc.action == "config" and words[:1] == ["set"]:
+        words = words[1:]
+    elif pc.action != "set":
+        return False
+    joined = " ".join(words).replace("=", " ").split()
+    return len(joined) >= 2 and joined[0] == "strict-ssl" and joined[1].lower() in ("false", "0")
 
 
 @rule(
@@ -100,11 +139,6 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
                                 line=inst.line, path=("instructions", idx))
         elif inst.cmd in ("ENV", "ARG"):
             for name, value in env_pairs(inst):
-                key = name.upper()
-                if key not in _ENV_OFF:
-                    continue
-                offs = _ENV_OFF[key]
-                v = value.strip().strip("\"'").lower()
-                if (offs is None and v and not v.startswith("$")) or (offs is not None and v in offs):
+                if env_off(name, value):
                     yield Violation(f"{inst.cmd} {name}={value.strip()[:40]} disables download verification",
                                     line=inst.line, path=("instructions", idx))
