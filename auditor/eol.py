@@ -76,9 +76,9 @@ def _match_version(versions: Mapping[str, dt.date | None], text: str) -> str | N
     """Longest table key that is a dotted prefix of `text` (3.8 matches 3.8.10, not 3.80)."""
     best = None
     for key in versions:
-        if text == key or text.startswith(key + ".") or text.startswith(key + "-"):
-            if best is None or len(key) > len(best):
-                best = key
+        matches = text == key or text.startswith(key + ".") or text.startswith(key + "-")
+        if matches and (best is None or len(key) > len(best)):
+            best = key
     return best
 
 

@@ -6,7 +6,14 @@ import fnmatch
 from collections.abc import Iterator
 
 from auditor.api import Context, NotAssessed, Params, Resource, Violation, rule
-from auditor.dockerfile import DockerfileModel, chain_instructions, env_pairs, stage_chain, stage_label, substitute
+from auditor.dockerfile import (
+    DockerfileModel,
+    chain_instructions,
+    env_pairs,
+    stage_chain,
+    stage_label,
+    substitute,
+)
 from auditor.eol import short_name
 from auditor.imageref import parse_image
 

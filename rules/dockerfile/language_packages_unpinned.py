@@ -47,9 +47,7 @@ def _npm_like(pc: PackageCommand) -> list[str]:
         if _artifact(p) or ("/" in p and not p.startswith("@")):
             continue
         at = p.rfind("@")
-        if at <= 0:
-            loose.append(p)
-        elif p[at + 1 :].lower() in _MOVING or not p[at + 1 :]:
+        if at <= 0 or p[at + 1 :].lower() in _MOVING or not p[at + 1 :]:
             loose.append(p)
     return loose
 
