@@ -187,10 +187,11 @@ def parse(text: str, path: str = "Dockerfile", build_args: Mapping[str, str] | N
         logical = " ".join(p.strip() for p in parts if p.strip())
         end = i
         i += 1
-        head = re.match(r"(\S*)\s*(.*)$", logical, re.S)
-        word, value = (head.group(1), head.group(2)) if head else ("", "")
+        pieces = logical.split(None, 1)
+        word, value = (pieces[0], pieces[1] if len(pieces) > 1 else "") if pieces else ("", "")
         if not word or not re.match(r"^[A-Za-z]+$", word):
-            raise DockerfileError(f"line {start + 1}: unknown instruction {word[:40]!r}")
+            # never echo the text itself: a stray line may be a secret
+            raise DockerfileError(f"line {start + 1}: not an instruction (expected a keyword such as RUN)")
         cmd = word.upper()
         bodies: list[str] = []
         if cmd in ("RUN", "COPY", "ADD") and "<<" in value:
@@ -228,7 +229,8 @@ def parse(text: str, path: str = "Dockerfile", build_args: Mapping[str, str] | N
 
     for cmd, value, line, end, heredocs in raw:
         if cmd not in known:
-            raise DockerfileError(f"line {line}: unknown instruction {cmd}")
+            shown = cmd if len(cmd) <= 12 else cmd[:12] + "..."
+            raise DockerfileError(f"line {line}: unknown instruction {shown}")
         flags, rest = _split_flags(value) if cmd in ("FROM", "RUN", "COPY", "ADD", "HEALTHCHECK") else ({}, value)
         json_args: tuple[str, ...] | None = None
         if cmd in ("RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME") and rest.startswith("["):
