@@ -286,14 +286,22 @@ def _arg_tokens(rest: str) -> list[str]:
 
 def env_pairs(inst: Instruction) -> list[tuple[str, str]]:
     """ENV/LABEL/ARG key-value pairs: `K=V K2="V 2"` and the legacy `ENV K V` form."""
-    rest = inst.args.strip()
+    return list(_env_pairs(inst.cmd, inst.args.strip()))
+
+
+@lru_cache(maxsize=8192)
+def _env_pairs(cmd: str, rest: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_env_pairs_uncached(cmd, rest))
+
+
+def _env_pairs_uncached(cmd: str, rest: str) -> list[tuple[str, str]]:
     if not rest:
         return []
     try:
         tokens = shlex.split(rest, posix=True)
     except ValueError:
         tokens = rest.split()
-    if inst.cmd in ("ENV", "LABEL") and tokens and "=" not in tokens[0]:
+    if cmd in ("ENV", "LABEL") and tokens and "=" not in tokens[0]:
         return [(tokens[0], " ".join(tokens[1:]))]
     pairs = []
     for t in tokens:
@@ -642,6 +650,7 @@ def _subcommand(words: tuple[str, ...], value_opts: frozenset[str]) -> tuple[str
     return None
 
 
+@lru_cache(maxsize=16384)
 def package_command(cmd: ShellCommand) -> PackageCommand | None:
     """Recognise apt/apk/yum/dnf/zypper/pip/uv/npm/yarn/gem/conda/cargo/go invocations."""
     argv = cmd.argv

@@ -42,7 +42,17 @@ def reviewed() -> str:
     return str(_table().get("reviewed", "unknown"))
 
 
+@lru_cache(maxsize=1)
+def _base_products() -> dict[str, dict[str, dt.date | None]]:
+    return _products_from(())
+
+
 def _products(extra: Iterable[Mapping[str, Any]] = ()) -> dict[str, dict[str, dt.date | None]]:
+    extra = list(extra)
+    return _products_from(extra) if extra else _base_products()
+
+
+def _products_from(extra: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, dt.date | None]]:
     products: dict[str, dict[str, dt.date | None]] = {}
     for name, versions in _table()["products"].items():
         products[name] = {str(k): v for k, v in (versions or {}).items()}
@@ -60,10 +70,12 @@ def _image_key(image: str) -> str:
     return low[len("library/") :] if low.startswith("library/") else low
 
 
+@lru_cache(maxsize=1)
 def _aliases() -> dict[str, str]:
     return {str(k): str(v) for k, v in _table().get("images", {}).items()}
 
 
+@lru_cache(maxsize=1)
 def _codenames() -> dict[str, tuple[str, str]]:
     out = {}
     for product, names in _table().get("codenames", {}).items():

@@ -38,6 +38,46 @@ TOKEN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 
+# literal fragments every match of a pattern contains: a cheap `in` test skips the regex for most text
+# (lower-case hints are tested against the lower-cased text)
+_HINTS: dict[str, tuple[str, ...]] = {
+    "private key": ("PRIVATE KEY",),
+    "AWS access key id": ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA"),
+    "GitHub token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    "OpenAI API key": ("sk-",),
+    "Anthropic API key": ("sk-ant-",),
+    "Hugging Face token": ("hf_",),
+    "Slack token": ("xox",),
+    "Google API key": ("AIza",),
+    "Stripe key": ("_live_",),
+    "GitLab token": ("glpat-",),
+    "npm token": ("npm_",),
+    "Azure storage connection string": ("accountkey=",),
+    "Azure SAS token": ("sig=",),
+    "Azure Service Bus/Event Hub key": ("sharedaccesskey=",),
+    "Application Insights instrumentation key": ("instrumentationkey=",),
+    "connection string with password": ("password", "pwd"),
+    "URL with credentials": ("@",),
+    "JSON web token": ("eyJ",),
+    "Twilio key": ("SK",),
+    "SendGrid key": ("SG.",),
+}
+
+
+def _candidates(text: str) -> list[tuple[str, re.Pattern[str]]]:
+    low = text.lower()
+    out = []
+    for kind, rx in TOKEN_PATTERNS:
+        hints = _HINTS.get(kind)
+        if hints is None:
+            out.append((kind, rx))
+            continue
+        hay = low if rx.pattern.startswith("(?i)") else text
+        if any(h in hay for h in hints):
+            out.append((kind, rx))
+    return out
+
+
 SECRET_NAME_RE = re.compile(
     r"(?i)(pass(word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|"
     r"client[_-]?secret|credential|connection[_-]?string|conn[_-]?str|auth[_-]?key|signing[_-]?key|"
@@ -77,7 +117,7 @@ def shannon_entropy(s: str) -> float:
 
 def token_kind(value: str) -> str | None:
     """The kind of known token format inside `value`, if any."""
-    for kind, rx in TOKEN_PATTERNS:
+    for kind, rx in _candidates(value):
         if rx.search(value):
             return kind
     return None
@@ -171,7 +211,7 @@ def find_secrets_in_text(text: str) -> list[SecretHit]:
     """Known token formats, private keys, passwords in connection strings and credentials in URLs
     inside free text (a shell command, a heredoc). Placeholders such as `password=changeme` are ignored."""
     hits: list[SecretHit] = []
-    for kind, rx in TOKEN_PATTERNS:
+    for kind, rx in _candidates(text):
         for m in rx.finditer(text):
             found = m.group(0)
             am = _ASSIGNED_RE.search(found)
