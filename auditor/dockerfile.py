@@ -364,9 +364,10 @@ def run_scripts(inst: Instruction) -> list[str]:
     fed to a shell (a heredoc for `python3 <<EOF` or `cat <<EOF >file` is data, not shell)."""
     if inst.json_args is not None:
         args = list(inst.json_args)
-        if args and args[0].rsplit("/", 1)[-1] in SHELLS and "-c" in args[1:]:
-            k = args.index("-c")
-            return [args[k + 1]] if k + 1 < len(args) else []
+        if args and args[0].rsplit("/", 1)[-1] in SHELLS:
+            k = next((j for j, a in enumerate(args[1:], 1) if re.fullmatch(r"-[a-z]*c[a-z]*", a)), None)
+            if k is not None:
+                return [args[k + 1]] if k + 1 < len(args) else []
         return [" ".join(shlex.quote(a) for a in args)]
     scripts = [inst.args]
     if inst.heredocs:

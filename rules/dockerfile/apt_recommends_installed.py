@@ -49,5 +49,6 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
                 path=("instructions", idx),
             )
             break
-        if "install-recommends" in inst.value.lower() or any("install-recommends" in h.lower() for h in inst.heredocs):
+        text = "\n".join([inst.value, *inst.heredocs]).lower()
+        if "apt::install-recommends" in text and ("apt.conf" in text or "/etc/apt" in text):
             configured = True

@@ -75,7 +75,8 @@ def unpinned_packages(pc: PackageCommand) -> list[str]:
         out = []
         for p in pc.positional():
             base, at, ver = p.partition("@")
-            if at and ver.lower() in _MOVING or (a == "get" and not at and "." in base.split("/")[0]):
+            local = base.startswith((".", "/")) or "$" in base
+            if not local and (at and ver.lower() in _MOVING or (a == "get" and not at and "." in base.split("/")[0])):
                 out.append(p)
         return out
     return []
