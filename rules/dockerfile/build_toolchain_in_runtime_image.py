@@ -35,6 +35,8 @@ _REMOVE = {"apt": {"purge", "remove", "autoremove"}, "apk": {"del"}, "yum": {"re
 def _compile_step(c: ShellCommand) -> str | None:
     """The build command `c` runs, if it compiles something."""
     n, args = c.name, c.argv[1:]
+    if args and all(a in ("--version", "-V", "-v", "version", "--help", "-h", "-dumpversion") for a in args):
+        return None  # a version probe compiles nothing
     first = next((a for a in args if not a.startswith("-")), "")
     if n == "go" and first in ("build", "install"):
         return f"go {first}"

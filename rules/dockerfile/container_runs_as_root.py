@@ -23,7 +23,7 @@ class DF011Params(Params):
     nonroot_images: tuple[str, ...] = ()
 
 
-_ROOT_NAMES = {"root", "0"}
+_ROOT_NAMES = {"root", "0", "containeradministrator"}  # the last: Windows containers
 
 
 def is_root(user: str) -> bool:
