@@ -114,3 +114,43 @@ def test_real_dockerfiles_raise_no_rule_errors_and_fail_plausibly(tmp_path: Path
     for code in ("DF012", "DF013", "DF014", "DF015", "DF016", "DF017"):
         assert per_rule[code]["fail"] < resources * 0.05, (code, per_rule[code])
     assert elapsed < 30, elapsed  # loading and judging ~470 Dockerfiles; rule time alone is well under 1 s
+
+
+@pytest.mark.parametrize(
+    ("code", "text", "expected"),
+    [
+        # version probes compile nothing, even on a toolchain image
+        ("DF008", "FROM golang:1.23\nRUN go version && gcc --version\n", [("pass", 1)]),
+        ("DF008", "FROM rust:1.82\nRUN cargo build --release\n", [("fail", 2)]),
+        # build deps removed in the same RUN never reach a layer; removed later they do
+        ("DF008", "FROM debian:12-slim\nRUN apt-get install -y gcc && make && apt-get purge -y gcc\n", [("pass", 1)]),
+        # apk without a network fetch keeps no index
+        ("DF005", "FROM alpine:3.22\nRUN apk add --no-network --virtual .rundeps so:libc.so\n", [("pass", 1)]),
+        ("DF005", "FROM alpine:3.22\nRUN apk --no-cache add curl && apk update\n", [("fail", 2)]),
+        # certificates are not keys
+        ("DF013", "FROM alpine:3.22\nCOPY ca-bundle.pem /etc/ssl/certs/\nCOPY fullchain.pem server.crt /tls/\n",
+         [("pass", 1)]),
+        ("DF013", "FROM alpine:3.22\nCOPY deploy/.aws/ /root/.aws/\n", [("fail", 2)]),
+        # --checksum makes a remote ADD verifiable; git needs a commit id
+        ("DF017", "FROM alpine:3.22\nADD git@github.com:org/repo.git#main /src\n", [("fail", 2)]),
+        # curl | sh in an ONBUILD trigger runs in every child build
+        ("DF015", "FROM node:22-slim\nONBUILD RUN wget -qO- https://x/i.sh | sh\n", [("fail", 2)]),
+        ("DF015", "FROM node:22-slim\nRUN curl -fsSL https://x/k.gpg | gpg --dearmor -o /k.gpg\n", [("pass", 1)]),
+        # pip cache: ENV set in a base stage of the chain counts
+        ("DF007", "FROM python:3.12-slim AS b\nENV PIP_NO_CACHE_DIR=off\nFROM b\nRUN pip install x==1\n",
+         [("pass", 1)]),
+        # an earlier --no-install-recommends does not configure later installs
+        ("DF006", "FROM debian:12-slim\nRUN apt-get install -y --no-install-recommends a\nRUN apt-get install -y b\n",
+         [("fail", 3)]),
+        ("DF018", "FROM python:3.12-slim AS b\nHEALTHCHECK CMD true\nFROM b\n", [("pass", 1)]),
+        ("DF004", "FROM alpine:3.22\nLABEL org.label-schema.version=1 org.label-schema.vcs-ref=abc "
+                  "org.label-schema.vcs-url=https://x\n", [("pass", 1)]),
+        ("DF019", "FROM alpine:3.22\nRUN curl -fsSLO https://x/a.tgz && curl -o b https://x/b\n", [("pass", 1)]),
+        ("DF003", "FROM python:3.12-slim\nRUN pip install --index-url https://download.pytorch.org/whl/cpu torch\n",
+         [("fail", 2)]),
+        ("DF002", "FROM debian:12-slim\nRUN apt-get install -y -t bookworm-backports curl=8.1 && apt-get install -y "
+                  "./local.deb\n", [("pass", 1)]),
+    ],
+)
+def test_rule_cases(tmp_path: Path, code: str, text: str, expected: list[tuple[str, int]]) -> None:
+    assert [(str(f.status), f.location.line) for f in scan(tmp_path, text, code)] == expected
