@@ -85,7 +85,7 @@ def test_console_output_masks_every_planted_secret(planted: Path, extra: tuple[s
 def test_secret_names_by_word() -> None:
     assert [n for n in ("DB_PASSWORD", "PGPASSWORD", "OPENAI_API_KEY", "hfToken", "DB_PASS", "SECRET_KEY_BASE",
                         "PASSENGER_APP_ENV", "COMPASS_HOME", "MONKEY", "TOKENIZERS_PARALLELISM", "PASSWORD_FILE",
-                        "GPG_KEY", "KEYCLOAK_VERSION", "MAX_TOKENS") if secret_name(n)] == [
+                        "GPG_KEY", "PGP_KEY", "TOKEN_EXPIRY", "KEYCLOAK_VERSION", "MAX_TOKENS") if secret_name(n)] == [
         "DB_PASSWORD", "PGPASSWORD", "OPENAI_API_KEY", "hfToken", "DB_PASS", "SECRET_KEY_BASE"]
 
 
