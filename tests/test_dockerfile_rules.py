@@ -154,3 +154,12 @@ def test_real_dockerfiles_raise_no_rule_errors_and_fail_plausibly(tmp_path: Path
 )
 def test_rule_cases(tmp_path: Path, code: str, text: str, expected: list[tuple[str, int]]) -> None:
     assert [(str(f.status), f.location.line) for f in scan(tmp_path, text, code)] == expected
+
+
+def test_required_labels_parameter(tmp_path: Path) -> None:
+    text = "FROM alpine:3.22\nLABEL org.opencontainers.image.source=https://github.com/org/repo\n"
+    assert outcome(scan(tmp_path, text, "DF004")) == [
+        ("fail", 1, "the final image (stage 0) has no label org.opencontainers.image.version, "
+                    "org.opencontainers.image.revision")]
+    cfg = Config(params={"DF004": {"required": ["org.opencontainers.image.source"]}})
+    assert [str(f.status) for f in scan(tmp_path, text, "DF004", cfg)] == ["pass"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.api import Context, Resource, Violation, rule
+from auditor.api import Context, Params, Resource, Violation, rule
 from auditor.dockerfile import DockerfileModel, chain_instructions, env_pairs, stage_label
 
 # the OCI annotation and its older label-schema.org equivalent
@@ -15,12 +15,17 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 
 
+class DF004Params(Params):
+    required: tuple[str, ...] = tuple(REQUIRED)  # label keys the final image must carry
+
+
 @rule(
     code="DF004",
     name="oci-labels-missing",
     title="Image carries no version, revision or source label",
     controls=["REPRO-TRACEABLE"],
     target="dockerfile",
+    params=DF004Params,
     rationale=(
         "Without org.opencontainers.image.version, .revision and .source nobody can tell from a running image "
         "which release and commit it was built from, or where its source lives: incident response, rollbacks "
@@ -36,9 +41,11 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 )
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """The final image (its stage and the stages it is built FROM) sets the OCI labels
-    org.opencontainers.image.version, .revision and .source (label-schema.org equivalents count). A value
+    org.opencontainers.image.version, .revision and .source (label-schema.org equivalents count; the
+    `required` parameter changes the list). A value
     taken from a build argument counts; an empty literal does not."""
     model: DockerfileModel = res.data
+    params: DF004Params = ctx.params if isinstance(ctx.params, DF004Params) else DF004Params()
     final = model.final_stage
     if final is None:
         return
@@ -48,8 +55,8 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
             for k, v in env_pairs(inst):
                 labels[k.strip("\"'")] = v
     missing = [
-        key for key, alts in REQUIRED.items()
-        if not any(labels.get(k, "").strip() for k in (key, *alts))
+        key for key in params.required
+        if not any(labels.get(k, "").strip() for k in (key, *REQUIRED.get(key, ())))
     ]
     if missing:
         yield Violation(
