@@ -194,7 +194,7 @@ def parse(text: str, path: str = "Dockerfile", build_args: Mapping[str, str] | N
             raise DockerfileError(f"line {start + 1}: not an instruction (expected a keyword such as RUN)")
         cmd = word.upper()
         bodies: list[str] = []
-        if cmd in ("RUN", "COPY", "ADD") and "<<" in value:
+        if cmd in ("RUN", "COPY", "ADD") and "<<" in value and not _split_flags(value)[1].startswith("["):
             for hm in _HEREDOC_RE.finditer(value):
                 strip_tabs, delim = hm.group(1) == "-", hm.group(3)
                 body: list[str] = []

@@ -224,3 +224,9 @@ def test_onbuild_inner_instruction() -> None:
 def test_invalid_input_raises_dockerfile_error(text: str, message: str) -> None:
     with pytest.raises(DockerfileError, match=message):
         parse(text)
+
+
+def test_exec_form_has_no_heredocs() -> None:
+    m = parse('FROM alpine:3.20\nRUN ["sh", "-c", "cat <<EOF"]\nUSER app\n')
+    assert [(i.cmd, i.line, i.heredocs) for i in m.instructions] == [
+        ("FROM", 1, ()), ("RUN", 2, ()), ("USER", 3, ())]
