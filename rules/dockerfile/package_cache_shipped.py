@@ -15,6 +15,9 @@ from auditor.dockerfile import (
 )
 
 
+_TOO_BROAD = {"/var", "/var/lib", "/etc", "/root", "/opt", "/usr", "/usr/local", "/tmp"}
+
+
 def _removes(inst: Instruction, *paths: str) -> bool:
     """Whether the RUN deletes one of `paths` (or a parent of it) with rm."""
     for c in commands(inst):
@@ -25,7 +28,7 @@ def _removes(inst: Instruction, *paths: str) -> bool:
             if not a or a.startswith("-"):
                 continue
             for p in paths:
-                if a == p or p.startswith(a + "/") and a.count("/") >= 3 or a.startswith(p + "/"):
+                if a == p or a.startswith(p + "/") or (p.startswith(a + "/") and a not in _TOO_BROAD):
                     return True
     return False
 
