@@ -200,7 +200,7 @@ def mask(value: str) -> str:
 def redact_text(text: str) -> str:
     """Replace every known token format inside free text (commands, messages) with a mask."""
     out = text
-    for kind, rx in TOKEN_PATTERNS:
+    for kind, rx in _candidates(text):
         out = rx.sub(lambda m, k=kind: f"<redacted {k}>", out)  # type: ignore[misc]
     return out
 
