@@ -14,7 +14,6 @@ from auditor.dockerfile import (
     package_command,
 )
 
-
 _TOO_BROAD = {"/var", "/var/lib", "/etc", "/root", "/opt", "/usr", "/usr/local", "/tmp"}
 
 
