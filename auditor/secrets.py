@@ -88,7 +88,7 @@ NOT_SECRET_NAME_RE = re.compile(
     r"(?i)(_file$|_path$|_dir$|_url$|_uri$|_endpoint$|_host$|_name$|_id$|_type$|_length$|_len$|_size$|_mode$|"
     r"_enabled$|_version$|_ttl$|_timeout$|_header$|_format$|_field$|_ref$|keyvault|key_vault|secretname|"
     r"_secret_name$|public[_-]?key|tokenizer|max_tokens|token_limit|num_tokens|keyring|gpg_key|_keyid$|"
-    r"key_?server|keys_?url|sha256|checksum|hash$|_md5$|(^|[_-])(gpg|pgp)([_-]|s?$|key)|_fingerprint$|_thumbprint$|_keys_?dir$|"
+    r"key_?server|keys_?url|sha\d*$|sha\d+|checksum|hash$|_md5$|(^|[_-])(gpg|pgp)([_-]|s?$|key)|_fingerprint$|_thumbprint$|_keys_?dir$|"
     r"_count$|_limit$|_expir\w*$|_policy$|_algorithm$|_alg$|_prefix$)"
 )
 PLACEHOLDER_RE = re.compile(

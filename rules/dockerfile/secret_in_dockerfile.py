@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
 from auditor.dockerfile import DockerfileModel, effective, env_pairs
-from auditor.secrets import find_secret, find_secrets_in_text
+from auditor.secrets import find_secret, find_secrets_in_text, secret_name
+
+_HEX_RE = re.compile(r"[0-9A-Fa-f]{16,}")
+# NAME=value in shell text: inline environment (`PGPASSWORD=x psql`) and exports
+_SHELL_ASSIGN_RE = re.compile(r"(?:^|[\s;&|(])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|'[^']*'|[^\s;&|)]+)")
 
 
 @rule(
@@ -31,7 +36,8 @@ from auditor.secrets import find_secret, find_secrets_in_text
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """No ENV, ARG or LABEL in any stage holds a secret-looking literal (a known token format, a
     private key, or a literal value of a secret-named variable such as DB_PASSWORD), and no RUN command or
-    heredoc carries a known token format, a password or credentials in a URL. Values are never shown:
+    heredoc carries a known token format, a password or credentials in a URL, or sets a secret-named
+    variable inline (`PGPASSWORD=... psql`, `export API_KEY=...`). Values are never shown:
     findings carry only the kind and length of what was found."""
     model: DockerfileModel = res.data
     for idx, written in enumerate(model.instructions):
@@ -62,7 +68,22 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
                     path=("instructions", idx),
                     evidence=hit.masked,
                 )
-            if inst.cmd != "RUN":
+            if inst.cmd == "RUN":
+                for am in _SHELL_ASSIGN_RE.finditer(text):
+                    name, value = am.group(1), am.group(2).strip("\"'")
+                    # `key=<fingerprint>` loops and checksums are everywhere in official images
+                    if not secret_name(name) or name.lower() in ("key", "keys") or _HEX_RE.fullmatch(value):
+                        continue
+                    h = find_secret(name, value)
+                    if h is not None and h.kind not in seen:
+                        seen.add(h.kind)
+                        yield Violation(
+                            f"RUN on line {inst.line} sets {name} to a secret: {h.masked}",
+                            line=inst.line,
+                            path=("instructions", idx),
+                            evidence=h.masked,
+                        )
+            else:
                 for body in inst.heredocs:
                     for ln in body.splitlines():
                         name, eq, value = ln.strip().removeprefix("export ").partition("=")
