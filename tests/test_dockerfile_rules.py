@@ -74,6 +74,9 @@ def test_minimal_base_parameters_and_unknown_images(tmp_path: Path) -> None:
         ("FROM python:3.12-slim AS b\nUSER app\nFROM b\nUSER root\nRUN x\nUSER 1000\n", "pass"),
         ("FROM python:3.12-slim AS b\nUSER app\nFROM python:3.12-slim\n", "fail"),
         ("FROM gcr.io/distroless/python3-debian12:nonroot\n", "pass"),
+        ("FROM cgr.dev/chainguard/python:latest\n", "pass"),
+        ("FROM cgr.dev/chainguard/python:latest-dev\n", "fail"),
+        ("FROM mcr.microsoft.com/windows/servercore:ltsc2022\nUSER ContainerAdministrator\n", "fail"),
     ],
 )
 def test_non_root_user_resolution(tmp_path: Path, text: str, expected: str) -> None:

@@ -39,7 +39,12 @@ def _known_nonroot(base: str, params: DF011Params) -> bool:
     full = f"{name}:{tag}" if tag else name
     if any(fnmatch.fnmatchcase(name, g) or fnmatch.fnmatchcase(full, g) for g in params.nonroot_images):
         return True
-    return "nonroot" in tag or "non-root" in tag
+    if "nonroot" in tag or "non-root" in tag:
+        return True
+    if name.endswith("/nanoserver"):
+        return True  # Windows Nano Server runs as ContainerUser unless told otherwise
+    # Chainguard images run as nonroot; their -dev variants add a shell and package manager and run as root
+    return name.startswith(("cgr.dev/chainguard/", "chainguard/")) and "dev" not in tag
 
 
 @rule(
@@ -63,8 +68,9 @@ def _known_nonroot(base: str, params: DF011Params) -> bool:
 )
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """The last USER of the final image (its stage, then the stages it is built FROM) names a user other
-    than root/0. No USER at all fails unless the base image is known to run as non-root (a `nonroot` tag,
-    or the `nonroot_images` parameter); a USER set from a variable that cannot be resolved is not assessed.
+    than root/0 (or ContainerAdministrator on Windows). No USER at all fails unless the base image is known
+    to run as non-root (a `nonroot` tag, Chainguard images other than -dev, Windows Nano Server, or the
+    `nonroot_images` parameter); a USER set from a variable that cannot be resolved is not assessed.
     Build stages may run as root."""
     model: DockerfileModel = res.data
     params: DF011Params = ctx.params if isinstance(ctx.params, DF011Params) else DF011Params()
