@@ -151,6 +151,10 @@ def test_real_dockerfiles_raise_no_rule_errors_and_fail_plausibly(tmp_path: Path
         ("DF019", "FROM alpine:3.22\nRUN curl -fsSLO https://x/a.tgz && curl -o b https://x/b\n", [("pass", 1)]),
         ("DF003", "FROM python:3.12-slim\nRUN pip install --index-url https://download.pytorch.org/whl/cpu torch\n",
          [("fail", 2)]),
+        ("DF003", "FROM python:3.12-slim\nRUN pip install git+https://github.com/org/r-ext.git@0.6-alpha#egg=r-ext "
+                  "'alabaster<0.7' foo/bar https://foo.bar/baz.zip mypkg.whl\n", [("pass", 1)]),
+        ("DF003", "FROM python:3.12-slim\nRUN pip install git+ssh://git@github.com/org/read-ext.git#egg=read-ext\n",
+         [("fail", 2)]),
         ("DF002", "FROM debian:12-slim\nRUN apt-get install -y -t bookworm-backports curl=8.1 && apt-get install -y "
                   "./local.deb\n", [("pass", 1)]),
     ],

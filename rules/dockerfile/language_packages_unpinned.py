@@ -25,12 +25,26 @@ def _artifact(pkg: str) -> bool:
     )
 
 
+_VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
+
+
+def _vcs_pinned(url: str) -> bool:
+    """`git+https://host/org/repo.git@v1.2#egg=x` names a ref; without `@ref` it follows the default branch."""
+    rest = url.split("#", 1)[0].split("://", 1)[-1]
+    path = rest.split("/", 1)[1] if "/" in rest else ""
+    return "@" in path
+
+
 def _pip_like(pc: PackageCommand) -> list[str]:
     if pc.has_flag("-c", "--constraint"):
         return []
     upgrade = pc.has_flag("-U", "--upgrade")
     loose = []
     for p in pc.positional():
+        if p.startswith(_VCS_PREFIXES) and "$" not in p:
+            if not _vcs_pinned(p):
+                loose.append(p.split("#", 1)[0])
+            continue
         if _artifact(p) or "/" in p.split("[")[0] and not p.startswith("@"):
             continue
         name = re.split(r"[\[<>=!~@;\s]", p, maxsplit=1)[0].lower()
