@@ -130,6 +130,15 @@ def test_real_dockerfiles_raise_no_rule_errors_and_fail_plausibly(tmp_path: Path
         # apk without a network fetch keeps no index
         ("DF005", "FROM alpine:3.22\nRUN apk add --no-network --virtual .rundeps so:libc.so\n", [("pass", 1)]),
         ("DF005", "FROM alpine:3.22\nRUN apk --no-cache add curl && apk update\n", [("fail", 2)]),
+        # without docker-clean, downloaded .debs stay unless /var/cache/apt is a cache mount too (hadolint DL3009)
+        ("DF005", "FROM debian:12-slim\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\n"
+                  "RUN --mount=type=cache,target=/var/lib/apt apt-get update && apt-get install -y python3\n",
+         [("fail", 3)]),
+        ("DF005", "FROM debian:12-slim\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\n"
+                  "RUN --mount=type=cache,target=/var/cache/apt --mount=type=cache,target=/var/lib/apt \\\n"
+                  "    apt-get update && apt-get install -y python3\n", [("pass", 1)]),
+        ("DF005", "FROM ubuntu:24.04 AS foo\nRUN apt-get update && apt-get install -y python3\nFROM foo\nRUN x\n",
+         [("fail", 2)]),
         # certificates are not keys
         ("DF013", "FROM alpine:3.22\nCOPY ca-bundle.pem /etc/ssl/certs/\nCOPY fullchain.pem server.crt /tls/\n",
          [("pass", 1)]),

@@ -50,7 +50,13 @@ _CONDA_CACHE = ("/opt/conda/pkgs", "/root/.cache/mamba", "/opt/conda", "/root/mi
                 "/opt/micromamba/pkgs", "/root/.mamba/pkgs")
 
 
-def problems(inst: Instruction) -> list[str]:
+def removes_docker_clean(inst: Instruction) -> bool:
+    """Whether the RUN deletes Debian images' docker-clean hook, which otherwise deletes downloaded .debs."""
+    return any(c.name == "rm" and any(a.endswith("apt.conf.d/docker-clean") for a in c.argv[1:])
+               for c in commands(inst))
+
+
+def problems(inst: Instruction, docker_clean_removed: bool = False) -> list[str]:
     found: list[str] = []
     seen: set[str] = set()
     for c in commands(inst):
@@ -62,6 +68,12 @@ def problems(inst: Instruction) -> list[str]:
             seen.add("apt")
             if not (_removes(inst, *_APT_LISTS) or cache_mounted(inst, *_APT_LISTS) or _cleans_lists(inst)):
                 found.append(f"`{pc.tool} update` leaves /var/lib/apt/lists in the layer (remove it in the same RUN)")
+        elif m == "apt" and a in ("install", "upgrade", "dist-upgrade") and docker_clean_removed \
+                and "apt-archives" not in seen:
+            seen.add("apt-archives")
+            if not (_cleans(inst, "apt") or _removes(inst, "/var/cache/apt") or cache_mounted(inst, "/var/cache/apt")):
+                found.append(f"`{pc.tool} {a}` keeps downloaded .deb files in /var/cache/apt (docker-clean was "
+                             "removed and no cache mount covers it)")
         elif m == "apk" and a in ("add", "update", "upgrade") and "apk" not in seen:
             if pc.has_flag("--no-cache", "--no-network") or _removes(inst, *_APK_CACHE) or cache_mounted(inst, *_APK_CACHE):
                 continue
@@ -119,10 +131,12 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """In the stages that make up the final image, every RUN that runs `apt-get update` also removes
     /var/lib/apt/lists; `apk add` uses --no-cache; yum/dnf/microdnf/zypper installs end with `clean all`;
     conda/mamba installs end with `clean --all`; a BuildKit cache or tmpfs mount on the cache path also
-    passes. Build stages whose files are only copied from are not judged."""
+    passes. Once the docker-clean hook is deleted, apt installs must also clean /var/cache/apt or mount it. Build stages whose files are only copied from are not judged."""
     model: DockerfileModel = res.data
+    docker_clean_removed = False
     for idx, inst in chain_instructions(model):
         if inst.cmd != "RUN":
             continue
-        for msg in problems(inst):
+        docker_clean_removed = docker_clean_removed or removes_docker_clean(inst)
+        for msg in problems(inst, docker_clean_removed):
             yield Violation(msg, line=inst.line, path=("instructions", idx))
