@@ -58,7 +58,8 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """In the stages that make up the final image, every `pip install` (pip, pip3, python -m pip) passes
     --no-cache-dir and every `uv pip install` / `uv sync` passes --no-cache, unless PIP_NO_CACHE_DIR /
     UV_NO_CACHE is set (ENV, ARG or inline), a BuildKit cache mount covers ~/.cache, or the same RUN
-    removes the cache."""
+    removes the cache. Any PIP_NO_CACHE_DIR value counts: pip disables its cache for false-looking values
+    too, for backwards compatibility."""
     model: DockerfileModel = res.data
     env: set[str] = set()
     for idx, inst in chain_instructions(model):
