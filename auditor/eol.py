@@ -42,19 +42,40 @@ def reviewed() -> str:
     return str(_table().get("reviewed", "unknown"))
 
 
+@lru_cache(maxsize=1)
+def _base_products() -> dict[str, dict[str, dt.date | None]]:
+    return _products_from(())
+
+
 def _products(extra: Iterable[Mapping[str, Any]] = ()) -> dict[str, dict[str, dt.date | None]]:
+    extra = list(extra)
+    return _products_from(extra) if extra else _base_products()
+
+
+def _products_from(extra: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, dt.date | None]]:
     products: dict[str, dict[str, dt.date | None]] = {}
     for name, versions in _table()["products"].items():
         products[name] = {str(k): v for k, v in (versions or {}).items()}
     for e in extra:
-        products.setdefault(str(e["image"]).lower(), {})[str(e["version"])] = e["eol"]
+        products.setdefault(_image_key(str(e["image"])), {})[str(e["version"])] = e["eol"]
     return products
 
 
+def _image_key(image: str) -> str:
+    """A config entry's image name as `ImageRef.name` spells it: docker.io/library/python -> python."""
+    low = image.strip().lower()
+    for prefix in ("docker.io/", "index.docker.io/", "registry-1.docker.io/"):
+        if low.startswith(prefix):
+            low = low[len(prefix) :]
+    return low[len("library/") :] if low.startswith("library/") else low
+
+
+@lru_cache(maxsize=1)
 def _aliases() -> dict[str, str]:
     return {str(k): str(v) for k, v in _table().get("images", {}).items()}
 
 
+@lru_cache(maxsize=1)
 def _codenames() -> dict[str, tuple[str, str]]:
     out = {}
     for product, names in _table().get("codenames", {}).items():
@@ -67,19 +88,24 @@ def _match_version(versions: Mapping[str, dt.date | None], text: str) -> str | N
     """Longest table key that is a dotted prefix of `text` (3.8 matches 3.8.10, not 3.80)."""
     best = None
     for key in versions:
-        if text == key or text.startswith(key + ".") or text.startswith(key + "-"):
-            if best is None or len(key) > len(best):
-                best = key
+        matches = text == key or text.startswith(key + ".") or text.startswith(key + "-")
+        if matches and (best is None or len(key) > len(best)):
+            best = key
     return best
 
 
 _VERSION_RE = re.compile(r"^v?(\d+(?:\.\d+)*)")
 _ALPINE_RE = re.compile(r"alpine(\d+\.\d+)")
+# an OS release written into a tag part or repository name: ubuntu22.04, debian12, ubi9, centos7, el8
+_OS_RE = re.compile(r"^(debian|ubuntu|centos|ubi|rhel|el|rockylinux|rocky|almalinux|alma|fedora|amzn|amazonlinux|"
+                    r"oraclelinux|ol)(\d+(?:\.\d+)?)$")
+_OS_PRODUCT = {"ubi": "rhel", "el": "rhel", "rocky": "rockylinux", "alma": "almalinux", "amzn": "amazonlinux",
+               "ol": "oraclelinux"}
 
 
 def product_for(ref: ImageRef) -> str | None:
     aliases = _aliases()
-    for key in (ref.name, ref.repository, ref.last_component):
+    for key in (short_name(ref), ref.name, ref.repository, ref.last_component):
         if key in aliases:
             return aliases[key]
     return None
@@ -93,8 +119,8 @@ def image_verdicts(ref: ImageRef, extra: Iterable[Mapping[str, Any]] = ()) -> li
     product = product_for(ref)
     if product is None and ref.last_component in products:
         product = ref.last_component
-    extra_names = {str(e["image"]).lower() for e in extra}
-    for name in (ref.name, ref.last_component):
+    extra_names = {_image_key(str(e["image"])) for e in extra}
+    for name in (short_name(ref), ref.name, ref.last_component):
         if name in extra_names:
             product = name
     if product and product in products:
@@ -108,16 +134,27 @@ def image_verdicts(ref: ImageRef, extra: Iterable[Mapping[str, Any]] = ()) -> li
             cn = _codenames().get(code)
             if cn:
                 out.append(EolVerdict(cn[0], cn[1], products[cn[0]].get(cn[1]), "tag"))
-    # OS variant in the tag: -bookworm, -buster, -alpine3.15, -jammy
-    for part in re.split(r"[-_]", tag)[1:] if tag else []:
+    # OS variant in the tag (-bookworm, -buster, -alpine3.15, -jammy, -ubuntu22.04, -ubi9) or in the
+    # repository name (distroless python3-debian12, ubi8/ubi-minimal)
+    parts = re.split(r"[-_]", tag) if tag else []
+    parts += [p for c in ref.repository.split("/") for p in c.split("-")]
+    for part in parts:
+        part = part.lower()
         cn = _codenames().get(part)
         if cn and not any(v.product == cn[0] for v in out):
             out.append(EolVerdict(cn[0], cn[1], products[cn[0]].get(cn[1]), "variant"))
         am = _ALPINE_RE.match(part)
-        if am and "alpine" in products:
+        if am and "alpine" in products and not any(v.product == "alpine" for v in out):
             key = _match_version(products["alpine"], am.group(1))
             if key is not None:
                 out.append(EolVerdict("alpine", key, products["alpine"][key], "variant"))
+        om = _OS_RE.match(part)
+        if om:
+            pname = _OS_PRODUCT.get(om.group(1), om.group(1))
+            if pname in products and not any(v.product == pname for v in out):
+                key = _match_version(products[pname], om.group(2))
+                if key is not None:
+                    out.append(EolVerdict(pname, key, products[pname][key], "variant"))
     return out
 
 
@@ -131,3 +168,12 @@ def os_verdict(os_id: str, version_id: str, extra: Iterable[Mapping[str, Any]] =
     if key is None:
         return None
     return EolVerdict(pid, key, products[pid][key], "os-release")
+
+
+def short_name(ref: ImageRef) -> str:
+    """The name as Docker Hub users write it, also when the registry is spelled out:
+    docker.io/library/python -> python, docker.io/bitnami/redis -> bitnami/redis."""
+    if ref.registry == "docker.io":
+        repo = ref.repository
+        return repo[len("library/") :] if repo.startswith("library/") else repo
+    return ref.name

@@ -38,6 +38,46 @@ TOKEN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 
+# literal fragments every match of a pattern contains: a cheap `in` test skips the regex for most text
+# (lower-case hints are tested against the lower-cased text)
+_HINTS: dict[str, tuple[str, ...]] = {
+    "private key": ("PRIVATE KEY",),
+    "AWS access key id": ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA"),
+    "GitHub token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    "OpenAI API key": ("sk-",),
+    "Anthropic API key": ("sk-ant-",),
+    "Hugging Face token": ("hf_",),
+    "Slack token": ("xox",),
+    "Google API key": ("AIza",),
+    "Stripe key": ("_live_",),
+    "GitLab token": ("glpat-",),
+    "npm token": ("npm_",),
+    "Azure storage connection string": ("accountkey=",),
+    "Azure SAS token": ("sig=",),
+    "Azure Service Bus/Event Hub key": ("sharedaccesskey=",),
+    "Application Insights instrumentation key": ("instrumentationkey=",),
+    "connection string with password": ("password", "pwd"),
+    "URL with credentials": ("@",),
+    "JSON web token": ("eyJ",),
+    "Twilio key": ("SK",),
+    "SendGrid key": ("SG.",),
+}
+
+
+def _candidates(text: str) -> list[tuple[str, re.Pattern[str]]]:
+    low = text.lower()
+    out = []
+    for kind, rx in TOKEN_PATTERNS:
+        hints = _HINTS.get(kind)
+        if hints is None:
+            out.append((kind, rx))
+            continue
+        hay = low if rx.pattern.startswith("(?i)") else text
+        if any(h in hay for h in hints):
+            out.append((kind, rx))
+    return out
+
+
 SECRET_NAME_RE = re.compile(
     r"(?i)(pass(word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|"
     r"client[_-]?secret|credential|connection[_-]?string|conn[_-]?str|auth[_-]?key|signing[_-]?key|"
@@ -48,7 +88,8 @@ NOT_SECRET_NAME_RE = re.compile(
     r"(?i)(_file$|_path$|_dir$|_url$|_uri$|_endpoint$|_host$|_name$|_id$|_type$|_length$|_len$|_size$|_mode$|"
     r"_enabled$|_version$|_ttl$|_timeout$|_header$|_format$|_field$|_ref$|keyvault|key_vault|secretname|"
     r"_secret_name$|public[_-]?key|tokenizer|max_tokens|token_limit|num_tokens|keyring|gpg_key|_keyid$|"
-    r"key_?server|keys_?url|sha256|checksum|hash$|_md5$)"
+    r"key_?server|keys_?url|sha\d*$|sha\d+|checksum|hash$|_md5$|(^|[_-])(gpg|pgp)([_-]|s?$|key)|_fingerprint$|_thumbprint$|_keys_?dir$|"
+    r"_count$|_limit$|_expir\w*$|_policy$|_algorithm$|_alg$|_prefix$)"
 )
 PLACEHOLDER_RE = re.compile(
     r"(?i)^(\s*|<[^>]*>|\{\{.*\}\}|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\$\([A-Za-z_][A-Za-z0-9_]*\)|changeme|change_me|"
@@ -77,7 +118,7 @@ def shannon_entropy(s: str) -> float:
 
 def token_kind(value: str) -> str | None:
     """The kind of known token format inside `value`, if any."""
-    for kind, rx in TOKEN_PATTERNS:
+    for kind, rx in _candidates(value):
         if rx.search(value):
             return kind
     return None
@@ -89,14 +130,42 @@ def is_placeholder(value: str) -> bool:
                                                               "keyvaultref:", "$"))
 
 
+_LONG_SECRET_WORDS = ("password", "passwd", "passphrase", "secret", "token", "credential", "apikey", "privatekey",
+                      "accesskey", "connectionstring", "connstr", "authkey", "signingkey", "encryptionkey",
+                      "masterkey", "accountkey", "saskey", "clientsecret")
+_SHORT_SECRET_WORDS = frozenset({"pass", "pwd", "pw", "key", "pat", "psk"})
+_WORD_SPLIT_RE = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
+
+
 def secret_name(name: str) -> bool:
-    return bool(SECRET_NAME_RE.search(name)) and not NOT_SECRET_NAME_RE.search(name)
+    """Whether a variable/key name says it holds a secret: DB_PASSWORD, OPENAI_API_KEY, hfToken, PGPASSWORD;
+    not PASSENGER_APP_ENV, MONKEY, TOKENIZERS_PARALLELISM, PASSWORD_FILE, GPG_KEY."""
+    if not name or NOT_SECRET_NAME_RE.search(name):
+        return False
+    squashed = re.sub(r"[^a-z0-9]", "", name.lower())
+    if any(w in squashed for w in _LONG_SECRET_WORDS):
+        return True
+    words = [w.lower() for w in _WORD_SPLIT_RE.split(name) if w]
+    return any(w in _SHORT_SECRET_WORDS for w in words)
+
+
+def _not_a_secret_value(v: str) -> bool:
+    """Paths and plain URLs (no credentials) are where a secret lives, not the secret."""
+    if v.startswith(("/", "./", "../", "~/", "file:")):
+        return True
+    return bool(re.match(r"^[a-z][a-z0-9+.-]*://[^@\s]*$", v, re.I))
 
 
 def high_entropy(value: str) -> bool:
     v = value.strip()
-    if len(v) < 20 or " " in v or "/" in v.strip("/") and "://" in v:
+    if len(v) < 20 or any(c in v for c in " \t$") or "://" in v or "sha256:" in v or "sha512:" in v:
         return False
+    if "/" in v and (v.startswith(("/", "./", "~")) or any(c in v for c in ".-_")):
+        return False  # a path, not base64
+    if re.fullmatch(r"[0-9a-fA-F]+", v):
+        return False  # checksums, commit ids and key fingerprints are hex
+    if re.fullmatch(r"v?\d+(\.\d+)+([-+._][0-9A-Za-z.]+)*", v):
+        return False  # version strings
     if not re.search(r"[0-9]", v) or not re.search(r"[A-Za-z]", v):
         return False
     return shannon_entropy(v) >= 4.0
@@ -115,7 +184,7 @@ def find_secret(name: str | None, value: object) -> SecretHit | None:
     if kind:
         return SecretHit(kind, len(v))
     if name and secret_name(name):
-        if len(v) >= 4 and not v.isdigit():
+        if len(v) >= 4 and not v.isdigit() and not _not_a_secret_value(v):
             return SecretHit(f"literal value of secret-named {name!s}"[:80], len(v))
         return None
     if high_entropy(v) and (name is None or not NOT_SECRET_NAME_RE.search(name)):
@@ -131,6 +200,25 @@ def mask(value: str) -> str:
 def redact_text(text: str) -> str:
     """Replace every known token format inside free text (commands, messages) with a mask."""
     out = text
-    for kind, rx in TOKEN_PATTERNS:
+    for kind, rx in _candidates(text):
         out = rx.sub(lambda m, k=kind: f"<redacted {k}>", out)  # type: ignore[misc]
     return out
+
+
+_ASSIGNED_RE = re.compile(r"(?i)(?:password|pwd)\s*=\s*(.*)|://[^/\s:@]+:([^/\s@]*)@")
+
+
+def find_secrets_in_text(text: str) -> list[SecretHit]:
+    """Known token formats, private keys, passwords in connection strings and credentials in URLs
+    inside free text (a shell command, a heredoc). Placeholders such as `password=changeme` are ignored."""
+    hits: list[SecretHit] = []
+    for kind, rx in _candidates(text):
+        for m in rx.finditer(text):
+            found = m.group(0)
+            am = _ASSIGNED_RE.search(found)
+            if am:
+                value = (am.group(1) or am.group(2) or "").strip().strip("\"';")
+                if not value or is_placeholder(value):
+                    continue
+            hits.append(SecretHit(kind, len(found)))
+    return hits
