@@ -20,6 +20,7 @@ may yield `Passed(resource)` and `Violation(..., resource=...)` for several subj
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -143,7 +144,7 @@ class Rule:
         return self.meta.code
 
     def doc(self) -> str:
-        return (self.check.__doc__ or "").strip()
+        return inspect.cleandoc(self.check.__doc__ or "")
 
 
 def rule(

@@ -168,6 +168,10 @@ def high_entropy(value: str) -> bool:
         return False  # version strings
     if not re.search(r"[0-9]", v) or not re.search(r"[A-Za-z]", v):
         return False
+    if re.fullmatch(r"[a-z0-9.-]+(:\d{1,5})?(/[\w./-]*)?", v) and not re.search(r"[a-z]\d[a-z]\d", v):
+        return False  # host names and host:port, e.g. productcatalogservice:3550
+    if re.fullmatch(r"[\w.+-]+@[\w.-]+", v):
+        return False  # e-mail addresses
     return shannon_entropy(v) >= 4.0
 
 

@@ -21,10 +21,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
-from images.builder import LayerBuilder, assemble, make_layer, push, write_oci_layout  # noqa: E402
-from images.registry import REGISTRY_BIN, start_registry  # noqa: E402
+from tests.images.builder import LayerBuilder, assemble, make_layer, push, write_oci_layout  # noqa: E402
+from tests.images.registry import REGISTRY_BIN, start_registry  # noqa: E402
 
 LAYER_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/bin", "/usr/lib/python3", "/usr/share", "/usr/lib")
 SYSTEM = ("/etc/os-release", "/usr/lib/os-release", "/etc/passwd", "/etc/group", "/var/lib/dpkg/status",

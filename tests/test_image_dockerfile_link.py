@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from images.builder import build, write_docker_archive
+from tests.images.builder import build, write_docker_archive
 
 from auditor.scan import ScanOptions, run_scan
 

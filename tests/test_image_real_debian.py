@@ -10,8 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from images.builder import LayerBuilder, assemble, make_layer
-from images.sources import write_as
+from tests.images.builder import LayerBuilder, assemble, make_layer
+from tests.images.sources import write_as
 
 from auditor.collectors.image import collect
 

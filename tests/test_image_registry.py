@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from images.builder import Image, build, index_for, push, sha
-from images.registry import REGISTRY_BIN, Registry, TokenServer, serve_fake, start_registry, with_token
-from images.sources import write_as
+from tests.images.builder import Image, build, index_for, push, sha
+from tests.images.registry import REGISTRY_BIN, Registry, TokenServer, serve_fake, start_registry, with_token
+from tests.images.sources import write_as
 
 from auditor.collectors.image import collect
 from auditor.scan import ScanOptions, run_scan
@@ -282,7 +282,7 @@ def test_blob_redirect_to_storage_drops_credentials(tmp_path: Path) -> None:
 
 
 def test_cli_platform_and_insecure_flags(registry: Registry) -> None:
-    from conftest import run_cli
+    from tests.conftest import run_cli
 
     amd = build({**spec("IMG002", "pass.json"), "architecture": "amd64"})
     arm = build({**spec("IMG002", "fail.json"), "architecture": "arm64"})

@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 
 import pytest
-from images.builder import build
-from images.sources import LOCAL_SOURCES, write_as
+from tests.images.builder import build
+from tests.images.sources import LOCAL_SOURCES, write_as
 
 from auditor.docs import fixture_files
 from auditor.registry import load_rules

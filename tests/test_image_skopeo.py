@@ -10,8 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from images.builder import build, write_oci_layout
-from images.registry import REGISTRY_BIN, start_registry
+from tests.images.builder import build, write_oci_layout
+from tests.images.registry import REGISTRY_BIN, start_registry
 
 from auditor.collectors.image import collect
 from auditor.scan import ScanOptions, run_scan

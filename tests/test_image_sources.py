@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from images.builder import (
+from tests.images.builder import (
     LayerBuilder,
     add_files,
     assemble,
@@ -24,7 +24,7 @@ from images.builder import (
     write_oci_archive,
     write_oci_layout,
 )
-from images.sources import LOCAL_SOURCES, write_as
+from tests.images.sources import LOCAL_SOURCES, write_as
 
 from auditor.collectors.image import collect
 from auditor.scan import ScanOptions, run_scan
@@ -365,7 +365,7 @@ def test_secret_file_candidates(path: str, content: str, kind: str | None) -> No
 
 def test_multi_member_gzip_layer(tmp_path: Path) -> None:
     # pigz and some build tools write several gzip members into one layer blob
-    from images.builder import Layer
+    from tests.images.builder import Layer
 
     lb = LayerBuilder()
     add_files(lb, [{"path": f"data/f{i}", "size": 30000} for i in range(40)])
