@@ -94,6 +94,14 @@ class Command:
 
 
 _SPLIT_RE = re.compile(r"\s*(?:&&|\|\||;|\|)\s*")
+_EXPR_RE = re.compile(r"\$\{\{.*?\}\}")
+_PROTECT = str.maketrans({" ": "\x01", "|": "\x02", "&": "\x03", ";": "\x04", "'": "\x05", '"': "\x06"})
+_RESTORE = str.maketrans({"\x01": " ", "\x02": "|", "\x03": "&", "\x04": ";", "\x05": "'", "\x06": '"'})
+
+
+def _protect(text: str) -> str:
+    """Keep `${{ expressions }}` whole through shell splitting."""
+    return _EXPR_RE.sub(lambda m: m.group(0).translate(_PROTECT), text)
 
 
 def commands(step: Mapping[str, Any]) -> Iterator[Command]:
@@ -113,7 +121,7 @@ def commands(step: Mapping[str, Any]) -> Iterator[Command]:
             i += 1
             logical = logical.rstrip()[:-1] + " " + lines[i]
         i += 1
-        stripped = logical.strip()
+        stripped = _protect(logical.strip())
         if not stripped or stripped.startswith("#"):
             continue
         line = (base + start) if isinstance(base, int) else anchor
@@ -128,7 +136,7 @@ def commands(step: Mapping[str, Any]) -> Iterator[Command]:
                              or words[0] in ("sudo", "time", "exec", "env", "-", "&", "then", "do", "else", "{", "(")):
                 words = words[1:]
             if words:
-                yield Command(words, part, line)
+                yield Command(tuple(x.translate(_RESTORE) for x in words), part.translate(_RESTORE), line)
 
 
 # ---- tests ----------------------------------------------------------------------------------------
@@ -152,7 +160,14 @@ REPORT_ACTIONS = ("dorny/test-reporter", "enricomi/publish-unit-test-result-acti
                   "publishtestresults")
 
 
+_INSTALL_RE = re.compile(r"^\s*(?:python[0-9.]*\s+-m\s+)?(?:pip[0-9.]*|uv\s+pip|uv\s+add|poetry\s+add|pipx|conda|mamba"
+                         r"|apt(?:-get)?|apk|yum|dnf|brew|choco|npm\s+(?:i|install|ci|add)|yarn\s+add|pnpm\s+add"
+                         r"|go\s+install|dotnet\s+tool)\b")
+
+
 def is_test_command(text: str) -> bool:
+    if _INSTALL_RE.match(text):
+        return False
     if any(r.search(text) for r in _TEST_RES):
         return True
     return bool((_MVN_RE.search(text) or _GRADLE_RE.search(text)) and not _SKIP_TESTS_RE.search(text))
@@ -503,7 +518,7 @@ def env_of(data: Mapping[str, Any], job: Mapping[str, Any], step: Mapping[str, A
     return env
 
 
-_ASSIGN_RE = re.compile(r"^\s*(?:export\s+|set\s+)?([A-Za-z_]\w*)=(.*)$")
+_ASSIGN_RE = re.compile(r"^\s*(?:export\s+|set\s+|\$(?:env:)?)?([A-Za-z_]\w*)\s*=\s*(.*)$")
 _GH_ENV_RE = re.compile(r"""echo\s+["']?([A-Za-z_]\w*)=([^"'>]*)["']?\s*>>\s*["']?\$\{?(?:GITHUB_ENV|GITHUB_OUTPUT)""")
 _AZ_SETVAR_RE = re.compile(r"##vso\[task\.setvariable\s+variable=([A-Za-z_][\w.]*)[^\]]*\]([^\"'\n]*)")
 

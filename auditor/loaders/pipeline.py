@@ -538,6 +538,8 @@ def load(file: SourceFile, text: str, options: LoadOptions) -> LoadResult:
             what = "GitHub Actions workflow" if _WORKFLOW_RE.search(file.root_rel) else "pipeline"
             out.errors.append(InputError(file.rel, f"not a {what}: no jobs, stages or steps found", TARGET))
             return out
+    if kind == KIND_AZURE_TEMPLATE and _AZURE_NAME_RE.match(file.name):
+        kind = KIND_AZURE
     if kind == KIND_GITHUB and _only_workflow_call(doc):
         kind = KIND_GITHUB_REUSABLE
     data, errors = normalise(doc, kind, file, options)

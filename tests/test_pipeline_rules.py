@@ -1,0 +1,91 @@
+"""Pipeline rules on real-world spellings, through the real loader and engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.pipelines import classify_tag, is_test_command
+from auditor.scan import ScanOptions, run_scan
+
+
+def _scan(tmp_path: Path, files: dict[str, str], code: str) -> list[tuple[str, int | None, str]]:
+    for rel, text in files.items():
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+    report = run_scan(ScanOptions(inputs=(str(tmp_path),), select=(code,)))
+    assert not report.errors
+    return [(f.status, f.location.line, f.message) for f in report.findings if f.rule == code]
+
+
+@pytest.mark.parametrize(("tag", "verdict"), [
+    ("myacr.azurecr.io/ml/scorer:${{ github.sha }}", "versioned"),
+    ("ghcr.io/a/b:${{ github.run_number }}", "versioned"),
+    ("$(Build.BuildId)", "versioned"),
+    ("r.io/a:1.4.2", "versioned"),
+    ("r.io/a:v2.0.0-rc.1", "versioned"),
+    ("r.io/a@sha256:" + "a" * 64, "versioned"),
+    ("r.io/a:latest", "mutable"),
+    ("r.io/a", "mutable"),
+    ("r.io/a:prod", "mutable"),
+    ("r.io/a:$TAG", "unknown"),
+    ("r.io/a:${{ secrets.X }}", "unknown"),
+])
+def test_classify_tag(tag: str, verdict: str) -> None:
+    assert classify_tag(tag, {}) == verdict
+
+
+def test_classify_tag_follows_variables() -> None:
+    assert classify_tag("r.io/a:$TAG", {"TAG": "latest"}) == "mutable"
+    assert classify_tag("r.io/a:${TAG}", {"TAG": "${{ github.sha }}"}) == "versioned"
+    assert classify_tag("$(tag)", {"tag": "$(Build.SourceVersion)"}, bare=True) == "versioned"
+
+
+@pytest.mark.parametrize(("cmd", "is_test"), [
+    ("python -m pytest -q", True), ("uv run pytest", True), ("npm run test:unit", True), ("yarn test", True),
+    ("go test ./...", True), ("dotnet test --no-build", True), ("./mvnw -B verify", True),
+    ("mvn -B package -DskipTests", False), ("./gradlew build", True), ("cargo test", True), ("make test", True),
+    ("npm run build", False), ("pip install pytest", False), ("echo testing", False),
+])
+def test_test_commands(cmd: str, is_test: bool) -> None:
+    assert is_test_command(cmd) is is_test
+
+
+def test_tests_hidden_in_remote_template_are_not_assessed_not_failed(tmp_path: Path) -> None:
+    got = _scan(tmp_path, {"azure-pipelines.yml": (
+        "trigger: [main]\n"
+        "stages:\n"
+        "  - template: stages/test.yml@shared\n"
+        "  - stage: Ship\n"
+        "    jobs:\n"
+        "      - job: Push\n"
+        "        steps:\n"
+        "          - task: Docker@2\n"
+    )}, "PIPE001")
+    assert got == [("not_assessed", 1, "not assessed: tests may run in templates or reusable workflows that could not "
+                                       "be read: stages/test.yml@shared")]
+
+
+def test_lint_only_workflow_is_outside_the_tests_rule(tmp_path: Path) -> None:
+    got = _scan(tmp_path, {".github/workflows/lint.yml": (
+        "on: [pull_request]\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ruff check .\n"
+    )}, "PIPE001")
+    assert got == []
+
+
+def test_pushing_from_powershell_and_docker_task_default_tag(tmp_path: Path) -> None:
+    got = _scan(tmp_path, {"build.yml": (
+        "trigger: [main]\n"
+        "pool: {vmImage: windows-latest}\n"
+        "steps:\n"
+        "  - pwsh: |\n"
+        "      $tag = 'latest'\n"
+        "      docker build -t myacr.azurecr.io/win/app:$tag .\n"
+        "      docker push myacr.azurecr.io/win/app:$tag\n"
+        "  - task: Docker@2\n"
+        "    inputs: {repository: ml/app, containerRegistry: acr}\n"
+    )}, "PIPE002")
+    assert got == [("fail", 7, "docker push pushes myacr.azurecr.io/win/app:latest only: no commit SHA, run number or "
+                                "version tag")]
