@@ -227,7 +227,8 @@ _DEPLOY_TASKS: dict[str, bool] = {
     "azurewebappcontainer": True, "azurermwebappdeployment": False, "azurefunctionapp": False,
     "azurefunctionappcontainer": True, "azurecontainerapps": True, "azureresourcemanagertemplatedeployment": False,
     "azureresourcegroupdeployment": False, "terraformtaskv4": False, "terraformtaskv3": False,
-    "terraformtask": False, "azurecloudpowershelldeployment": False,
+    "terraformtask": False, "azurecloudpowershelldeployment": False, "amlmodeldeploy": True,
+    "azurecontainerinstance": True,
 }
 _PUSH_TOOLS = ("docker", "podman", "buildah", "nerdctl")
 SCAN_ACTIONS = ("aquasecurity/trivy-action", "anchore/scan-action", "docker/scout-action",
@@ -253,7 +254,8 @@ _TRAIN_RES = tuple(re.compile(p) for p in (
     r"\bgh\s+workflow\s+run\s+\S*train", r"\baz\s+pipelines\s+run\b.*train",
 ))
 TRAIN_ACTIONS = ("azure/aml-run", "azure/aml-training", "azure/aml-compute", "iterative/setup-cml")
-TRAIN_TASK_RE = re.compile(r"^(?:azureml\w*|amlpipeline\w*|azuremachinelearning\w*|machinelearning\w*)$")
+TRAIN_TASK_RE = re.compile(r"^(?:azureml\w*|amlpipeline\w*|azuremachinelearning\w*|machinelearning\w*"
+                           r"|mlpublishedpipeline\w*|amlrun\w*)$")
 
 
 def _opt_values(words: Sequence[str], *names: str) -> list[str]:

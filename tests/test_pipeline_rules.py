@@ -89,3 +89,28 @@ def test_pushing_from_powershell_and_docker_task_default_tag(tmp_path: Path) -> 
     )}, "PIPE002")
     assert got == [("fail", 7, "docker push pushes myacr.azurecr.io/win/app:latest only: no commit SHA, run number or "
                                 "version tag")]
+
+
+def test_inline_suppression_above_a_step_or_a_command(tmp_path: Path) -> None:
+    wf = tmp_path / ".github/workflows/publish.yml"
+    wf.parent.mkdir(parents=True)
+    wf.write_text(
+        "on: push\n"                                                      # 1
+        "jobs:\n"                                                         # 2
+        "  publish:\n"                                                    # 3
+        "    runs-on: ubuntu-latest\n"                                    # 4
+        "    steps:\n"                                                    # 5
+        "      - run: pytest\n"                                           # 6
+        "      # auditor:ignore PIPE002 -- nightly channel, overwritten on purpose\n"  # 7
+        "      - name: nightly\n"                                         # 8
+        "        uses: docker/build-push-action@v6\n"                     # 9
+        "        with: {push: true, tags: 'r.io/a:nightly'}\n"            # 10
+        "      - run: |\n"                                                # 11
+        "          docker build -t r.io/b:latest .\n"                     # 12
+        "          # auditor:ignore CICD-IMAGE-VERSIONED expires=2000-01-01 -- old\n"  # 13
+        "          docker push r.io/b:latest\n",                          # 14
+        encoding="utf-8")
+    report = run_scan(ScanOptions(inputs=(str(tmp_path),), select=("PIPE002",)))
+    got = sorted((f.status, f.location.line) for f in report.findings)
+    assert got == [("fail", 14), ("suppressed", 8)]
+    assert sorted((r.line, r.status) for r in report.suppressions) == [(8, "used"), (14, "expired")]

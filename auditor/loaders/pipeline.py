@@ -22,7 +22,8 @@ from typing import Any
 import yaml
 
 from auditor.loaders import LoadOptions, LoadResult, SourceFile
-from auditor.model import InputError, LineList, LineMap, Location, Resource
+from auditor.model import InputError, LineList, LineMap, Location, Resource, Suppression
+from auditor.suppressions import parse_inline
 from auditor.yamlsafe import YamlRefused, compose_documents, describe_error, load_one
 
 TARGET = "pipeline"
@@ -35,6 +36,7 @@ _WORKFLOW_RE = re.compile(r"(?:^|/)\.github/workflows/[^/]+\.ya?ml$")
 _AZURE_NAME_RE = re.compile(r"^\.?azure-pipelines?[\w.\-]*\.ya?ml$", re.IGNORECASE)
 _TOP_RE = re.compile(r"^[\"']?(on|jobs|trigger|pr|schedules|pool|stages|steps|extends)[\"']?\s*:", re.MULTILINE)
 _K8S_RE = re.compile(r"^(apiVersion|kind)\s*:", re.MULTILINE)
+_IGNORE_RE = re.compile(r"#\s*(auditor:ignore(?:-file)?\b.*)$", re.IGNORECASE)
 AZURE_STEP_KEYS = frozenset({"script", "bash", "pwsh", "powershell", "task", "checkout", "template", "download",
                              "downloadBuild", "publish", "getPackage", "reviewApp", "restoreCache"})
 AZURE_PIPELINE_KEYS = frozenset({"trigger", "pr", "schedules", "pool", "resources", "extends", "name",
@@ -545,10 +547,40 @@ def load(file: SourceFile, text: str, options: LoadOptions) -> LoadResult:
     data, errors = normalise(doc, kind, file, options)
     out.errors += errors
     title = data["name"]
+    uid = f"{file.root_rel}#pipeline"
     out.resources.append(Resource(
         target=TARGET, kind=kind, name=file.root_rel, location=Location(file.rel, getattr(doc, "line", 1) or 1),
-        uid=f"{file.root_rel}#pipeline", extra={"system": data["system"], "title": title}, _data=data,
+        uid=uid, extra={"system": data["system"], "title": title}, _data=data,
+        suppressions=tuple(inline_suppressions(text, uid, file.rel)),
     ))
+    return out
+
+
+def inline_suppressions(text: str, uid: str, path: str) -> list[Suppression]:
+    """`# auditor:ignore PIPE002 -- reason` applies to the YAML node on the next line (a step, a job, a
+    command inside a script block) down to its last line; `# auditor:ignore-file ...` to the whole file."""
+    if "auditor:ignore" not in text.lower():
+        return []
+    lines = text.split("\n")
+    out: list[Suppression] = []
+    for i, raw in enumerate(lines):
+        m = _IGNORE_RE.search(raw)
+        if not m:
+            continue
+        nxt = next((j for j in range(i + 1, len(lines)) if lines[j].strip() and not lines[j].strip().startswith("#")),
+                   None)
+        if nxt is None:
+            continue
+        indent = len(lines[nxt]) - len(lines[nxt].lstrip())
+        end = nxt
+        for j in range(nxt + 1, len(lines)):
+            stripped = lines[j].strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            if len(lines[j]) - len(lines[j].lstrip()) <= indent:
+                break
+            end = j
+        out += parse_inline(m.group(1), nxt + 1, end + 1, uid, path)
     return out
 
 
