@@ -213,6 +213,8 @@ _DEPLOY_RES: tuple[tuple[re.Pattern[str], bool], ...] = tuple((re.compile(p), c)
     (r"\bterraform\s+apply\b", False), (r"\bpulumi\s+up\b", False), (r"\bgcloud\s+run\s+deploy\b", True),
     (r"\baws\s+ecs\s+(?:update-service|deploy)\b", True), (r"\bfunc\s+azure\s+functionapp\s+publish\b", False),
     (r"\bserverless\s+deploy\b|\bsls\s+deploy\b", False), (r"\bdocker\s+(?:stack|service)\s+(?:deploy|update)\b", True),
+    (r"\btwine\s+upload\b|\b(?:npm|pnpm|yarn)\s+publish\b|\bdotnet\s+nuget\s+push\b|\b(?:poetry|uv|cargo|hatch|flit)\s+publish\b"
+     r"|\bgem\s+push\b", False),
 ))
 _DEPLOY_ACTIONS: dict[str, bool] = {
     "azure/webapps-deploy": True, "azure/k8s-deploy": True, "azure/container-apps-deploy-action": True,
@@ -220,7 +222,7 @@ _DEPLOY_ACTIONS: dict[str, bool] = {
     "azure/k8s-bake": True, "azure/helm-deploy": True, "azure/aml-deploy": True,
     "google-github-actions/deploy-cloudrun": True, "aws-actions/amazon-ecs-deploy-task-definition": True,
     "deliverybot/helm": True, "wahyd4/kubectl-helm-action": True, "actions-hub/kubectl": True,
-    "azure/static-web-apps-deploy": False, "azure/cli": False,
+    "azure/static-web-apps-deploy": False, "pypa/gh-action-pypi-publish": False, "js-devtools/npm-publish": False,
 }
 _DEPLOY_TASKS: dict[str, bool] = {
     "kubernetesmanifest": True, "kubernetes": True, "helmdeploy": True, "azurewebapp": False,
@@ -459,7 +461,7 @@ _VERSION_MARKERS = re.compile(
     r"|tag_name|\.outputs\.(?:tag|tags|version|sha)\b|ci_commit|short_sha|git_hash|githash")
 _SEMVER_RE = re.compile(r"^v?\d+(?:\.\d+){1,3}(?:[-+][0-9A-Za-z.\-]+)?$")
 _HEX_RE = re.compile(r"^[0-9a-f]{7,64}$")
-_VAR_RE = re.compile(r"\$\{\{\s*(?:env|vars)\.([A-Za-z_][\w-]*)\s*\}\}|\$\(([A-Za-z_][\w.]*)\)|\$\{([A-Za-z_]\w*)\}"
+_VAR_RE = re.compile(r"\$\{\{\s*(?:env|vars|inputs)\.([A-Za-z_][\w-]*)\s*\}\}|\$\(([A-Za-z_][\w.]*)\)|\$\{([A-Za-z_]\w*)\}"
                      r"|\$([A-Za-z_]\w*)|\$env:([A-Za-z_]\w*)")
 DYNAMIC_RE = re.compile(r"\$|\{\{")
 

@@ -114,3 +114,43 @@ def test_inline_suppression_above_a_step_or_a_command(tmp_path: Path) -> None:
     got = sorted((f.status, f.location.line) for f in report.findings)
     assert got == [("fail", 14), ("suppressed", 8)]
     assert sorted((r.line, r.status) for r in report.suppressions) == [(8, "used"), (14, "expired")]
+
+
+def test_template_parameters_and_workflow_call_inputs_reach_the_tags(tmp_path: Path) -> None:
+    got = _scan(tmp_path, {
+        "azure-pipelines.yml": (
+            "trigger: [main]\n"                                   # 1
+            "pool: {vmImage: ubuntu-latest}\n"                    # 2
+            "jobs:\n"                                             # 3
+            "  - job: Release\n"                                  # 4
+            "    steps:\n"                                        # 5
+            "      - template: templates/push.yml\n"              # 6
+            "        parameters: {tag: $(Build.SourceVersion)}\n"  # 7
+            "  - job: Nightly\n"                                  # 8
+            "    steps:\n"                                        # 9
+            "      - template: templates/push.yml\n"              # 10
+        ),
+        "templates/push.yml": (
+            "parameters:\n  - name: tag\n    type: string\n    default: latest\n"
+            "steps:\n  - task: Docker@2\n    inputs:\n      repository: ml/scorer\n      tags: ${{ parameters.tag }}\n"
+        ),
+        ".github/workflows/release.yml": (
+            "on: push\n"                                          # 1
+            "jobs:\n"                                             # 2
+            "  a:\n"                                              # 3
+            "    uses: ./.github/workflows/publish.yml\n"         # 4
+            "    with: {version: '${{ github.ref_name }}'}\n"     # 5
+            "  b:\n"                                              # 6
+            "    uses: ./.github/workflows/publish.yml\n"
+        ),
+        ".github/workflows/publish.yml": (
+            "on:\n  workflow_call:\n    inputs:\n      version: {type: string, default: edge}\n"
+            "jobs:\n  push:\n    runs-on: ubuntu-latest\n    steps:\n"
+            "      - run: docker push ghcr.io/acme/app:${{ inputs.version }}\n"
+        ),
+    }, "PIPE002")
+    # the failing GitHub call is job `b` (line 6), which leaves `version` at its default
+    assert sorted(got) == [
+        ("fail", 6, "docker push pushes ghcr.io/acme/app:edge only: no commit SHA, run number or version tag"),
+        ("fail", 10, "Docker@2 buildAndPush pushes latest only: no commit SHA, run number or version tag"),
+    ]

@@ -148,6 +148,47 @@ def _str_map(v: Any) -> dict[str, str]:
     return out
 
 
+_PARAM_RE = re.compile(r"\$\{\{\s*(parameters|inputs)\.([A-Za-z_][\w-]*)\s*\}\}")
+
+
+def template_values(declared: Any, given: Any) -> dict[str, str]:
+    """Template parameters / workflow_call inputs: declared defaults, overridden by the caller's values."""
+    values: dict[str, str] = {}
+    if isinstance(declared, Mapping):  # {name: default} or {name: {default: ...}}
+        for k, v in declared.items():
+            d = v.get("default") if isinstance(v, Mapping) else v
+            if _str(d) is not None:
+                values[str(k)] = _str(d) or ""
+    else:
+        for item in _as_list(declared):
+            if isinstance(item, Mapping) and item.get("name") is not None and _str(item.get("default")) is not None:
+                values[str(item["name"])] = _str(item.get("default")) or ""
+    values.update(_str_map(given))
+    return values
+
+
+def substitute(node: Any, values: Mapping[str, str]) -> None:
+    """Replace `${{ parameters.x }}` / `${{ inputs.x }}` in the string values of a freshly parsed template."""
+    if not values:
+        return
+
+    def sub(text: str) -> str:
+        return _PARAM_RE.sub(lambda m: values.get(m.group(2), m.group(0)), text)
+
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if isinstance(v, str):
+                node[k] = sub(v)
+            else:
+                substitute(v, values)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            if isinstance(v, str):
+                node[i] = sub(v)
+            else:
+                substitute(v, values)
+
+
 class _Builder:
     """Normalises one pipeline file, reading the local templates it references (cycle-safe)."""
 
@@ -303,6 +344,10 @@ class _Builder:
                 if uses.startswith("./"):
                     called, path = self.read_template(uses, base, line, absolute_from_root=True)
                     if isinstance(called, Mapping) and path is not None:
+                        on = called.get("on")
+                        wc = on.get("workflow_call") if isinstance(on, Mapping) else None
+                        substitute(called, template_values(wc.get("inputs") if isinstance(wc, Mapping) else None,
+                                                           j.get("with")))
                         self.stack.append(path)
                         inner = self.github(called, path.parent, line, self._rel(path), f"{full}/", tuple(needs))
                         self.stack.pop()
@@ -335,6 +380,7 @@ class _Builder:
                 ref = _str(item.get("template")) or ""
                 doc, path = self.read_template(ref, base, at, absolute_from_root=False)
                 if isinstance(doc, Mapping) and path is not None:
+                    substitute(doc, template_values(doc.get("parameters"), item.get("parameters")))
                     self.stack.append(path)
                     out += self.azure_items(doc.get(section), section, path.parent, at, self._rel(path))
                     self.stack.pop()
@@ -368,7 +414,7 @@ class _Builder:
             "calls": [], "line": at, "steps": [], "uses": None, "deployment": deployment,
             "environment": _str(item.get("environment")) or (_str(item["environment"].get("name"))
                                                              if isinstance(item.get("environment"), Mapping) else None),
-            "env": _str_map(item.get("variables")) if isinstance(item.get("variables"), Mapping) else {},
+            "env": azure_variables(item),
             "template": source, "condition": _str(item.get("condition")), "inputs": {}, "unresolved": None,
         }
         if "__unresolved__" in item:
@@ -401,6 +447,7 @@ class _Builder:
             tl = _line(ext, "template", None)
             tdoc, path = self.read_template(str(ext["template"]), base, tl, absolute_from_root=False)
             if isinstance(tdoc, Mapping) and path is not None:
+                substitute(tdoc, template_values(tdoc.get("parameters"), ext.get("parameters")))
                 self.stack.append(path)
                 jobs = self._azure_body(tdoc, path.parent, tl, self._rel(path))
                 self.stack.pop()
