@@ -175,7 +175,9 @@ def test_label_selector_narrows_workloads_only(api: ApiServer) -> None:
 def test_namespaces_option_lists_per_namespace(api: ApiServer) -> None:
     result = collect("loopback", {"kubeconfig": str(api.kubeconfig()), "namespaces": ("ml-01",)})
     assert {r.namespace for r in result.resources} == {"ml-01", None}
-    assert {r.kind for r in result.resources if r.namespace is None} == {"ClusterRole", "ClusterRoleBinding"}
+    assert {r.kind for r in result.resources if r.namespace is None} == {"ClusterRole", "ClusterRoleBinding",
+                                                                         "Namespace"}
+    assert [r.name for r in result.resources if r.kind == "Namespace"] == ["ml-01"]
     assert "/apis/apps/v1/namespaces/ml-01/deployments" in {p for _, p, _ in api.requests}
     assert "/apis/apps/v1/deployments" not in {p for _, p, _ in api.requests}
 

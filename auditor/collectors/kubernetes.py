@@ -243,9 +243,11 @@ class _Session:
                     continue
                 raise
             items.extend(i for i in doc.get("items") or [] if isinstance(i, dict))
-            token = (doc.get("metadata") or {}).get("continue") or None
+            previous, token = token, (doc.get("metadata") or {}).get("continue") or None
             if not token:
                 return items
+            if token == previous:
+                raise HttpError(500, "the server returned the same continue token twice")
 
     def namespace_names(self) -> list[str]:
         if self._namespace_names is None:
@@ -255,6 +257,16 @@ class _Session:
             except HttpError:
                 self._namespace_names = []
         return self._namespace_names
+
+    def get_namespaces(self, names: Sequence[str]) -> list[dict[str, Any]]:
+        """The Namespace objects of the namespaces asked for (GET each; denied or missing ones left out)."""
+        out = []
+        for ns in names:
+            try:
+                out.append(self.get(f"/api/v1/namespaces/{ns}"))
+            except HttpError:
+                continue
+        return out
 
     def list_kind(self, spec: KindSpec, gv: str, namespaced: bool) -> list[dict[str, Any]] | None:
         base = "/api/v1" if gv == "v1" else f"/apis/{gv}"
@@ -368,9 +380,11 @@ def collect(ref: str, options: Mapping[str, Any]) -> LoadResult:
             if spec.kind not in found:
                 continue
             gv, namespaced = found[spec.kind]
+            items: list[dict[str, Any]] | None
             if spec.kind == "Namespace" and s.namespaces:
-                continue
-            items = s.list_kind(spec, gv, namespaced)
+                items = s.get_namespaces(s.namespaces)
+            else:
+                items = s.list_kind(spec, gv, namespaced)
             if items is not None:
                 listed[spec.kind] = [_clean(i, spec.kind, gv) for i in items]
     except CollectError as exc:
