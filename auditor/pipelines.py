@@ -241,7 +241,7 @@ SCAN_ACTIONS = ("aquasecurity/trivy-action", "anchore/scan-action", "docker/scou
 SCAN_TASK_RE = re.compile(r"^(?:microsoftsecuritydevops|trivy|snyksecurityscan|aquasecscanner|anchore\w*|grype\w*"
                           r"|prismacloudcompute\w*|twistlock\w*|containerscan\w*|wizcli\w*)$")
 _SCAN_RES = tuple(re.compile(p) for p in (
-    r"(?:^|[\s/])trivy\s+(?:--?\S+\s+)*(?:image|i|sbom|rootfs)\b", r"(?:^|[\s/])grype\s+\S+",
+    r"(?:^|[\s/])trivy(?::\S+)?\s+(?:--?\S+\s+)*(?:image|i|sbom|rootfs)\b", r"(?:^|[\s/])grype(?::\S+)?\s+\S+",
     r"\bsnyk\s+container\s+(?:test|monitor)\b", r"\bdocker\s+scout\s+(?:cves|quickview|qv|recommendations|compare)\b",
     r"\btwistcli\s+images\s+scan\b", r"\bwizcli\s+docker\s+scan\b", r"\bdocker\s+scan\b",
     r"\bclair-scanner\b|\bclairctl\b", r"\bneuvector\b.*\bscan\b", r"\bsysdig-cli-scanner\b", r"\bxray\b.*\bscan\b",
@@ -324,6 +324,8 @@ def _command_actions(cmd: Command, built_tags: list[str]) -> list[Action]:
             out.append(Action("push", cmd.line, f"{tool} push", tags or ("",)))
         elif sub and sub[0] == "compose" and "push" in sub:
             out.append(Action("push", cmd.line, "docker compose push", ("<compose file>",)))
+        elif sub and sub[0] == "compose" and "build" in sub:
+            out.append(Action("build", cmd.line, "docker compose build"))
     if tool == "az" and len(w) > 2 and w[1] == "acr" and w[2] == "build":
         acr = tuple(_opt_values(w, "-t", "--image"))
         out.append(Action("build", cmd.line, "az acr build", acr))
@@ -384,7 +386,14 @@ def step_actions(step: Mapping[str, Any], built_tags: list[str] | None = None) -
         t = _test_task(name, inputs)
         if t:
             out.append(Action("test", line, t))
-        if name == "docker":
+        if name == "docker" and ver in ("0", "1"):
+            legacy = (inputs.get("command") or "Build an image").lower()
+            image = (inputs.get("imageName") or "$(Build.Repository.Name):$(Build.BuildId)",)
+            if "build" in legacy:
+                out.append(Action("build", line, f"{what} {inputs.get('command') or 'Build an image'}", image))
+            if "push" in legacy:
+                out.append(Action("push", line, f"{what} {inputs.get('command')}", image))
+        elif name == "docker":
             shown = inputs.get("command") or "buildAndPush"
             cmd = shown.lower()
             dtags = tuple(split_tags(inputs.get("tags", "$(Build.BuildId)")))

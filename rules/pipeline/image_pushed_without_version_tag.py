@@ -82,7 +82,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
                 if a.kind != "push":
                     continue
                 pushes += 1
-                bare = a.what.lower().startswith("docker@")
+                bare = a.what.lower().startswith("docker@2")
                 verdicts = [_verdict(t, bare, env, steps, tag_push) for t in a.tags]
                 if "versioned" in verdicts:
                     continue
