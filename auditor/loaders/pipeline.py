@@ -101,14 +101,18 @@ def shape(doc: Any) -> str | None:
 
 
 # ---- loading --------------------------------------------------------------------------------
-def _repo_root(path: Path) -> Path:
-    """The checkout root: the folder holding `.github/workflows/<file>`, else the nearest `.git`."""
-    p = path.resolve()
+def _repo_root(file: SourceFile) -> Path:
+    """The checkout root: the folder holding `.github/workflows/<file>`, else the nearest `.git`, else the
+    folder that was scanned. Templates are read only below it."""
+    p = file.path.resolve()
     if p.parent.name == "workflows" and p.parent.parent.name == ".github":
         return p.parent.parent.parent
     for anc in p.parents:
         if (anc / ".git").exists():
             return anc
+    depth = len(Path(file.root_rel).parts)
+    if 1 <= depth <= len(p.parents):
+        return p.parents[depth - 1]
     return p.parent
 
 
@@ -549,7 +553,7 @@ def azure_variables(doc: Mapping[str, Any]) -> dict[str, str]:
 
 
 def normalise(doc: Mapping[str, Any], kind: str, file: SourceFile, options: LoadOptions) -> tuple[dict[str, Any], list[InputError]]:
-    root = _repo_root(file.path)
+    root = _repo_root(file)
     b = _Builder(file, root, options)
     if kind in (KIND_GITHUB, KIND_GITHUB_REUSABLE):
         system = "github"
