@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +33,7 @@ from auditor.suppressions import ANNOTATION_PREFIX, parse_annotations
 
 TARGET = "kubernetes"
 PAGE_SIZE = 500
+WORKERS = 4  # kinds listed in parallel (one connection each); pages of one list stay sequential
 TIMEOUT_SECONDS = 30.0
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 # kinds whose objects the label selector narrows; the others are listed whole so that selectors of
@@ -153,6 +156,7 @@ class _Session:
         self.default_ns = default_ns
         self.errors: list[InputError] = []
         self.requests = 0
+        self._lock = threading.Lock()
         self._namespace_names: list[str] | None = None
 
     # -- HTTP --
@@ -160,7 +164,8 @@ class _Session:
         method, url, headers, _, _ = self.api.param_serialize(
             "GET", path, query_params=list(query), header_params={"Accept": "application/json"},
             auth_settings=["BearerToken"])
-        self.requests += 1
+        with self._lock:
+            self.requests += 1
         try:
             resp = self.api.call_api(method, url, header_params=headers, _request_timeout=TIMEOUT_SECONDS)
             body = resp.read()
@@ -250,13 +255,16 @@ class _Session:
                 raise HttpError(500, "the server returned the same continue token twice")
 
     def namespace_names(self) -> list[str]:
-        if self._namespace_names is None:
+        with self._lock:
+            cached = self._namespace_names
+        if cached is None:
             try:
-                self._namespace_names = [str((n.get("metadata") or {}).get("name")) for n in self._paged(
-                    "/api/v1/namespaces", None)]
+                cached = [str((n.get("metadata") or {}).get("name")) for n in self._paged("/api/v1/namespaces", None)]
             except HttpError:
-                self._namespace_names = []
-        return self._namespace_names
+                cached = []
+            with self._lock:
+                self._namespace_names = cached
+        return cached
 
     def get_namespaces(self, names: Sequence[str]) -> list[dict[str, Any]]:
         """The Namespace objects of the namespaces asked for (GET each; denied or missing ones left out)."""
@@ -374,23 +382,35 @@ def collect(ref: str, options: Mapping[str, Any]) -> LoadResult:
         return out
     s = _Session(api, cluster, options, default_ns)
     listed: dict[str, list[dict[str, Any]]] = {}
+
+    def one(spec: KindSpec, gv: str, namespaced: bool) -> list[dict[str, Any]] | None:
+        if spec.kind == "Namespace" and s.namespaces:
+            items: list[dict[str, Any]] | None = s.get_namespaces(s.namespaces)
+        else:
+            items = s.list_kind(spec, gv, namespaced)
+        return None if items is None else [_clean(i, spec.kind, gv) for i in items]
+
+    fatal: list[str] = []
     try:
         found = s.discover()
-        for spec in KINDS:
-            if spec.kind not in found:
-                continue
-            gv, namespaced = found[spec.kind]
-            items: list[dict[str, Any]] | None
-            if spec.kind == "Namespace" and s.namespaces:
-                items = s.get_namespaces(s.namespaces)
-            else:
-                items = s.list_kind(spec, gv, namespaced)
-            if items is not None:
-                listed[spec.kind] = [_clean(i, spec.kind, gv) for i in items]
+        with ThreadPoolExecutor(max_workers=max(1, int(options.get("workers") or WORKERS))) as pool:
+            futures = {spec.kind: pool.submit(one, spec, *found[spec.kind]) for spec in KINDS if spec.kind in found}
+            for kind, fut in futures.items():
+                try:
+                    items = fut.result()
+                except CollectError as exc:
+                    if str(exc) not in fatal:
+                        fatal.append(str(exc))
+                    continue
+                if items is not None:
+                    listed[kind] = items
     except CollectError as exc:
-        out.errors.append(InputError(target, str(exc), TARGET))
+        fatal.append(str(exc))
     finally:
         api.close()
+    out.errors += [InputError(target, msg, TARGET) for msg in fatal]
+    order = {k.kind: i for i, k in enumerate(KINDS)}
+    s.errors.sort(key=lambda e: order.get(e.path.split("/")[2] if e.path.count("/") >= 2 else "", -1))
     partial = not_listed(s.errors)
     for kind, items in listed.items():
         for obj in items:
