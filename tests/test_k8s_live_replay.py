@@ -62,3 +62,19 @@ def test_collect_then_scan_the_snapshot_gives_the_same_findings(server: ApiServe
                    "`networkpolicies.networking.k8s.io`); no namespace readable either (kube-system, ml-00, ml-01, "
                    "ml-02, ml-03, ml-04, ml-05)"}]
     assert {m for m, _, _ in server.requests} == {"GET"}
+
+
+def test_a_snapshot_with_many_errors_is_still_replayed(tmp_path: Path) -> None:
+    with ApiServer(KINDS, build_cluster(namespaces=3), tmp_path / "api") as srv:
+        denied = ["pods", "services", "configmaps", "deployments", "statefulsets", "daemonsets", "replicasets", "jobs",
+                  "cronjobs", "ingresses", "networkpolicies", "roles", "rolebindings", "serviceaccounts",
+                  "limitranges", "resourcequotas", "poddisruptionbudgets", "horizontalpodautoscalers"]
+        srv.faults.deny |= {(p, "*") for p in denied}
+        kc = srv.kubeconfig()
+        snap = tmp_path / "cluster.json"
+        assert _cli(kc, "collect", "k8s:loopback", "-o", str(snap)).returncode == 0
+        assert snap.read_text().index('"format"') > 4096  # sorted keys put the long error list first
+        replay = json.loads(_cli(kc, "scan", str(snap), "--format", "json", "--fail-on", "none").stdout)
+        assert replay["summary"]["resources"] == 112 and len(replay["errors"]) == 18
+        assert sorted({e["path"].split("/")[2] for e in replay["errors"]}) == sorted(
+            {k.kind for k in KINDS if k.plural in denied})
