@@ -154,3 +154,16 @@ def test_template_parameters_and_workflow_call_inputs_reach_the_tags(tmp_path: P
         ("fail", 6, "docker push pushes ghcr.io/acme/app:edge only: no commit SHA, run number or version tag"),
         ("fail", 10, "Docker@2 buildAndPush pushes latest only: no commit SHA, run number or version tag"),
     ]
+
+
+def test_templates_alone_are_not_judged_as_pipelines(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates/build.yml").write_text(
+        "parameters:\n  - name: tag\nsteps:\n  - task: Docker@2\n    inputs: {tags: latest}\n", encoding="utf-8")
+    report = run_scan(ScanOptions(inputs=(str(tmp_path),), select=("pipeline",)))
+    assert sorted((f.rule, f.status, f.message) for f in report.findings) == [
+        ("PIPE003", "not_assessed", "not assessed: only templates and reusable workflows were found: they are judged "
+                                    "through the pipelines that use them"),
+        ("PIPE004", "not_assessed", "not assessed: only templates and reusable workflows were found: they are judged "
+                                    "through the pipelines that use them"),
+    ]

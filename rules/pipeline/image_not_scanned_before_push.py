@@ -63,6 +63,9 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
     push does not count. A pipeline that only deploys passes when it scans, or when every pipeline of the estate
     that pushes images scans them first. Not assessed when no pipeline pushes or deploys images."""
     pipelines = list(inv.of_kind("pipeline", *ENTRY_KINDS))
+    if not pipelines:
+        raise NotAssessed("only templates and reusable workflows were found: they are judged through the "
+                          "pipelines that use them")
     pushers: list[tuple[Resource, Action | None]] = []
     deployers: list[tuple[Resource, Action | None]] = []
     hidden: list[str] = []

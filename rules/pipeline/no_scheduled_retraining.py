@@ -37,6 +37,9 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
     `make train`, Azure ML tasks or actions. Training pipelines without a schedule fail on their trigger line;
     when no pipeline trains at all, the estate fails. Unreadable templates make it not assessed."""
     pipelines = list(inv.of_kind("pipeline", *ENTRY_KINDS))
+    if not pipelines:
+        raise NotAssessed("only templates and reusable workflows were found: they are judged through the "
+                          "pipelines that use them")
     scheduled: list[tuple[Resource, str]] = []
     unscheduled: list[tuple[Resource, Action]] = []
     hidden: list[str] = []
