@@ -42,6 +42,7 @@ def api(server: ApiServer) -> Iterator[ApiServer]:
     server.faults.expire_once.clear()
     server.faults.expired.clear()
     server.faults.missing_paths.clear()
+    server.faults.status.clear()
     yield server
 
 
@@ -205,3 +206,19 @@ def test_kubectl_reads_the_same_server(api: ApiServer) -> None:
     result = collect("loopback", {"kubeconfig": str(kc)})
     ours = sorted((r.namespace, r.name) for r in result.resources if r.kind == "Deployment")
     assert names == ours and len(names) == 128
+
+
+def test_a_server_error_on_one_kind_is_reported_and_the_rest_is_read(api: ApiServer) -> None:
+    api.faults.status["/apis/apps/v1/statefulsets"] = 500
+    api.faults.missing_paths.add("/apis/batch/v1/cronjobs")
+    result = collect("loopback", {"kubeconfig": str(api.kubeconfig())})
+    assert result.errors == [
+        InputError("k8s/loopback-cluster/StatefulSet", "list statefulsets.apps at cluster scope failed: 500 "
+                   "etcdserver: request timed out", "kubernetes"),
+        InputError("k8s/loopback-cluster/CronJob", "cronjobs.batch not served (404)", "kubernetes", "not_scanned"),
+    ]
+    want = _expected_counts()
+    got = Counter(r.kind for r in result.resources)
+    # Jobs of the (unlisted) CronJobs are now judged on their own, so nothing goes unjudged
+    assert got["StatefulSet"] == 0 and got["CronJob"] == 0 and got["Job"] == want["Job"] + 96
+    assert not_listed(result.errors) == {"StatefulSet"}

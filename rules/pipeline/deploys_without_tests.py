@@ -65,9 +65,11 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
                 hidden += why
                 continue
             found = True
-            yield Violation(
-                f"job '{name}' runs {first.what} without tests before it: no test step earlier in the job and "
-                f"none in the jobs it depends on", line=first.line, evidence=first.what)
+            later = next((a for a in acts[delivery[0]:] if a.kind == "test"), None)
+            why_not = (f"its tests (line {later.line}) only run after it" if later is not None else
+                       "no test step earlier in the job and none in the jobs it depends on")
+            yield Violation(f"job '{name}' runs {first.what} without tests before it: {why_not}", line=first.line,
+                            evidence=first.what)
         elif not tests_anywhere:
             first = acts[builds[0]]
             why = unresolved_in(all_jobs)

@@ -9,8 +9,8 @@ from auditor.inventory import Inventory
 from auditor.pipelines import ENTRY_KINDS, Action, ancestors, job_actions, jobs, unresolved_in
 
 
-def _first_unscanned(res: Resource, kinds: tuple[str, ...]) -> tuple[Action | None, int, list[str]]:
-    """(first push/deploy not preceded by a scan, number of such deliveries, unreadable templates)."""
+def _first_unscanned(res: Resource, kinds: tuple[str, ...]) -> tuple[Action | None, int, list[str], Action | None]:
+    """(first push/deploy not preceded by a scan, number of deliveries, unreadable templates, a later scan)."""
     data = res.data
     per_job = {str(j.get("id")): job_actions(j) for j in jobs(data)}
     deliveries = 0
@@ -29,8 +29,8 @@ def _first_unscanned(res: Resource, kinds: tuple[str, ...]) -> tuple[Action | No
             if why:
                 hidden += why
                 continue
-            return a, deliveries, hidden
-    return None, deliveries, hidden
+            return a, deliveries, hidden, next((x for x in acts[i:] if x.kind == "scan"), None)
+    return None, deliveries, hidden, None
 
 
 @rule(
@@ -66,30 +66,31 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
     if not pipelines:
         raise NotAssessed("only templates and reusable workflows were found: they are judged through the "
                           "pipelines that use them")
-    pushers: list[tuple[Resource, Action | None]] = []
-    deployers: list[tuple[Resource, Action | None]] = []
+    pushers: list[tuple[Resource, Action | None, Action | None]] = []
+    deployers: list[tuple[Resource, Action | None, Action | None]] = []
     hidden: list[str] = []
     for res in pipelines:
-        bad, n_push, why = _first_unscanned(res, ("push",))
+        bad, n_push, why, late = _first_unscanned(res, ("push",))
         hidden += why
         if n_push:
-            pushers.append((res, bad))
+            pushers.append((res, bad, late))
             continue
-        bad, n_dep, why = _first_unscanned(res, ("deploy",))
+        bad, n_dep, why, late = _first_unscanned(res, ("deploy",))
         hidden += why
         if n_dep:
-            deployers.append((res, bad))
+            deployers.append((res, bad, late))
     if not pushers and not deployers:
         raise NotAssessed(f"none of the {len(pipelines)} pipeline(s) pushes or deploys a container image"
                           + (f" (unreadable templates: {', '.join(sorted(set(hidden)))})" if hidden else ""))
-    all_pushers_scan = bool(pushers) and all(bad is None for _, bad in pushers)
-    for res, bad in pushers:
+    all_pushers_scan = bool(pushers) and all(bad is None for _, bad, _ in pushers)
+    for res, bad, late in pushers:
         if bad is None:
             yield Passed(res, "images are scanned before they are pushed")
         else:
-            yield Violation(f"{bad.what} pushes an image that no earlier step or job scanned for vulnerabilities",
-                            line=bad.line, resource=res, evidence=bad.what)
-    for res, bad in deployers:
+            after = f" (the scan on line {late.line} runs after the push)" if late is not None else ""
+            yield Violation(f"{bad.what} pushes an image that no earlier step or job scanned for vulnerabilities"
+                            + after, line=bad.line, resource=res, evidence=bad.what)
+    for res, bad, _ in deployers:
         if bad is None:
             yield Passed(res, "images are scanned before they are deployed")
         elif all_pushers_scan:

@@ -123,6 +123,7 @@ class Faults:
     deny: set[tuple[str, str]] = field(default_factory=set)
     expire_once: set[str] = field(default_factory=set)  # plurals whose first continue token gets 410
     missing_paths: set[str] = field(default_factory=set)  # paths answered 404
+    status: dict[str, int] = field(default_factory=dict)  # path -> any error status (500, 503, ...)
     expired: set[str] = field(default_factory=set)
 
 
@@ -284,6 +285,10 @@ class _Handler(BaseHTTPRequestHandler):
             api.requests.append(("GET", path, query))
         if self.headers.get("Authorization") != f"Bearer {api.token}":
             self._send(401, status(401, "Unauthorized", "Unauthorized"))
+            return
+        if path in api.faults.status:
+            code = api.faults.status[path]
+            self._send(code, status(code, "InternalError", "etcdserver: request timed out"))
             return
         if path in api.faults.missing_paths:
             self._send(404, status(404, "NotFound", "the server could not find the requested resource"))
