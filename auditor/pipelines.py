@@ -202,7 +202,7 @@ _BUILD_RES = tuple(re.compile(p) for p in (
 ))
 _DEPLOY_RES: tuple[tuple[re.Pattern[str], bool], ...] = tuple((re.compile(p), c) for p, c in (
     (r"\bkubectl\s+(?:\S+\s+)*(?:apply|create|replace|set\s+image|rollout\s+restart|patch)\b", True),
-    (r"\bhelm\s+(?:\S+\s+)*(?:upgrade|install)\b", True), (r"\bhelmfile\s+(?:\S+\s+)*(?:apply|sync)\b", True),
+    (r"\bhelm\s+(?!plugin\b)(?:\S+\s+)*(?:upgrade|install)\b", True), (r"\bhelmfile\s+(?:\S+\s+)*(?:apply|sync)\b", True),
     (r"\bkustomize\s+build\b.*\|\s*kubectl", True), (r"\bskaffold\s+(?:run|deploy)\b", True),
     (r"\bargocd\s+app\s+(?:sync|set|create)\b", True), (r"\bflux\s+reconcile\b", True),
     (r"\baz\s+webapp\s+(?:deploy|up|create|config\s+container\s+set|deployment)\b", True),
@@ -248,11 +248,13 @@ _SCAN_RES = tuple(re.compile(p) for p in (
     r"\bjf\s+docker\s+scan\b", r"\bguarddog\b",
 ))
 _TRAIN_RES = tuple(re.compile(p) for p in (
-    r"\bpython[0-9.]*\s+(?:-\S+\s+)*\S*train[\w\-]*\.py\b", r"\bpython[0-9.]*\s+-m\s+[\w.]*train[\w]*\b",
-    r"(?:^|[\s/])train[\w\-]*\.(?:py|sh)\b", r"\baz\s+ml\s+(?:job|pipeline)\s+create\b", r"\baz\s+ml\s+run\s+submit",
+    r"\bpython[0-9.]*\s+(?:-\S+\s+)*(?:\S*[/_\-.])?(?:re|pre|fine[_-]?)?train[\w\-]*\.py\b",
+    r"\bpython[0-9.]*\s+-m\s+(?:[\w.]*[._])?(?:re|pre)?train\w*\b",
+    r"(?:^|[\s/])(?:re|pre)?train[\w\-]*\.(?:py|sh)\b", r"\baz\s+ml\s+(?:job|pipeline)\s+create\b", r"\baz\s+ml\s+run\s+submit",
     r"\bmlflow\s+run\b", r"\bdvc\s+(?:repro|exp\s+run)\b", r"\bmake\s+(?:[\w-]+\s+)*(?:train|retrain)\b",
     r"\b(?:torchrun|deepspeed|accelerate\s+launch)\b", r"\bkedro\s+run\b", r"\bgcloud\s+ai\s+custom-jobs\s+create\b",
-    r"\baws\s+sagemaker\s+create-training-job\b", r"\b(?:uv|poetry)\s+run\s+(?:python\s+)?\S*train",
+    r"\baws\s+sagemaker\s+create-training-job\b",
+    r"\b(?:uv|poetry|pipenv|hatch)\s+run\s+(?:python\s+)?(?:-m\s+)?(?:\S*[/_\-.])?(?:re|pre)?train",
     r"\bgh\s+workflow\s+run\s+\S*train", r"\baz\s+pipelines\s+run\b.*train",
 ))
 TRAIN_ACTIONS = ("azure/aml-run", "azure/aml-training", "azure/aml-compute", "iterative/setup-cml")
@@ -303,7 +305,10 @@ def _command_actions(cmd: Command, built_tags: list[str]) -> list[Action]:
         sub = list(w[1:])
         if sub[0] in ("buildx", "image"):
             sub = sub[1:]
-        if sub and sub[0] in ("build", "bud"):
+        if sub and sub[0] == "bake" and ("--push" in sub or any("push=true" in x for x in sub)):
+            out.append(Action("build", cmd.line, f"{tool} buildx bake"))
+            out.append(Action("push", cmd.line, f"{tool} buildx bake --push", ("<bake file>",)))
+        elif sub and sub[0] in ("build", "bud"):
             built = _opt_values(sub, "-t", "--tag")
             built_tags += built
             tags: tuple[str, ...] = tuple(built)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.pipelines import classify_tag, is_test_command
+from auditor.pipelines import classify_tag, is_test_command, step_actions
 from auditor.scan import ScanOptions, run_scan
 
 
@@ -167,3 +167,22 @@ def test_templates_alone_are_not_judged_as_pipelines(tmp_path: Path) -> None:
         ("PIPE004", "not_assessed", "not assessed: only templates and reusable workflows were found: they are judged "
                                     "through the pipelines that use them"),
     ]
+
+
+@pytest.mark.parametrize(("script", "kinds"), [
+    ("python src/train.py --epochs 3", ["train"]),
+    ("python -m churn.train", ["train"]),
+    ("python3 scripts/model_training.py", ["train"]),
+    ("python constraints.py", []),
+    ("az ml job create -f job.yml --stream", ["train"]),
+    ("helm plugin install https://github.com/databus23/helm-diff", []),
+    ("helm upgrade --install scorer charts/scorer", ["deploy"]),
+    ("docker buildx bake --push", ["build", "push"]),
+    ("docker run --rm aquasec/trivy:0.50.1 image --exit-code 1 app:1", ["scan"]),
+    ("snyk test --all-projects", []),
+    ("twine upload dist/*", ["deploy"]),
+    ("docker run app:1 pytest -q", ["test"]),
+])
+def test_what_a_command_does(script: str, kinds: list[str]) -> None:
+    step = {"script": script, "line": 4, "script_line": 5}
+    assert [(a.kind, a.line) for a in step_actions(step)] == [(k, 5) for k in kinds]
