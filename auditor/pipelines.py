@@ -419,10 +419,12 @@ def step_actions(step: Mapping[str, Any], built_tags: list[str] | None = None) -
             out.append(Action("scan", line, what))
         if TRAIN_TASK_RE.match(name):
             out.append(Action("train", line, what))
-        if name in ("azurecli", "azurepowershell", "bash", "cmdline", "powershell", "shellscript"):
+        if name in ("azurecli", "azurepowershell", "bash", "cmdline", "powershell", "shellscript", "pythonscript"):
             path = inputs.get("scriptPath") or inputs.get("filePath") or inputs.get("ScriptPath")
             if path:
-                out += _script_actions({**step, "script": path, "script_line": None}, built_tags)
+                runner = "python " if name == "pythonscript" else ""
+                text = f"{runner}{path} {inputs.get('arguments') or inputs.get('scriptArguments') or ''}".strip()
+                out += _script_actions({**step, "script": text, "script_line": None}, built_tags)
     if step.get("script"):
         out += _script_actions(step, built_tags)
     return out

@@ -186,3 +186,18 @@ def test_templates_alone_are_not_judged_as_pipelines(tmp_path: Path) -> None:
 def test_what_a_command_does(script: str, kinds: list[str]) -> None:
     step = {"script": script, "line": 4, "script_line": 5}
     assert [(a.kind, a.line) for a in step_actions(step)] == [(k, 5) for k in kinds]
+
+
+@pytest.mark.parametrize(("task", "inputs", "kinds"), [
+    ("PythonScript@0", {"scriptSource": "filePath", "scriptPath": "src/train.py"}, ["train"]),
+    ("Bash@3", {"targetType": "filePath", "filePath": "scripts/run-tests.sh"}, ["test"]),
+    ("AzureCLI@2", {"scriptLocation": "scriptPath", "scriptPath": "ops/deploy.sh"}, []),
+    ("DotNetCoreCLI@2", {"command": "test", "arguments": "--collect 'XPlat Code Coverage'"}, ["test"]),
+    ("DotNetCoreCLI@2", {"command": "publish", "arguments": "-c Release"}, ["build"]),
+    ("Maven@4", {"goals": "package", "options": "-DskipTests"}, ["build"]),
+    ("KubernetesManifest@1", {"action": "bake"}, []),
+    ("HelmDeploy@0", {"command": "upgrade", "chartType": "FilePath"}, ["deploy"]),
+    ("MicrosoftSecurityDevOps@1", {"categories": "containers"}, ["scan"]),
+])
+def test_what_a_task_does(task: str, inputs: dict[str, str], kinds: list[str]) -> None:
+    assert [a.kind for a in step_actions({"task": task, "inputs": inputs, "line": 7})] == kinds

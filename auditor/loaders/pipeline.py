@@ -44,7 +44,7 @@ AZURE_PIPELINE_KEYS = frozenset({"trigger", "pr", "schedules", "pool", "resource
 MAX_TEMPLATES = 100
 MAX_DEPTH = 10
 MAX_TEMPLATE_BYTES = 4 * 1024 * 1024
-INLINE_SCRIPT_INPUTS = ("script", "inlineScript", "Inline", "inline", "scriptSource", "arguments")
+INLINE_SCRIPT_INPUTS = ("script", "inlineScript", "Inline", "inline")
 
 
 # ---- claiming -------------------------------------------------------------------------------
