@@ -22,7 +22,8 @@ ENTRY_KINDS: tuple[str, ...] = ("GitHubWorkflow", "AzurePipeline")
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """Something a step does: kind is test | build | push | deploy | scan | train."""
+    """Something a step does: kind is test | build | push | deploy | scan | train | schedule (an Azure ML
+    schedule created or updated)."""
 
     kind: str
     line: int | None
@@ -257,6 +258,7 @@ _TRAIN_RES = tuple(re.compile(p) for p in (
     r"\b(?:uv|poetry|pipenv|hatch)\s+run\s+(?:python\s+)?(?:-m\s+)?(?:\S*[/_\-.])?(?:re|pre)?train",
     r"\bgh\s+workflow\s+run\s+\S*train", r"\baz\s+pipelines\s+run\b.*train",
 ))
+_AML_SCHEDULE_RE = re.compile(r"\baz\s+ml\s+schedule\s+(?:create|update)\b")
 TRAIN_ACTIONS = ("azure/aml-run", "azure/aml-training", "azure/aml-compute", "iterative/setup-cml")
 TRAIN_TASK_RE = re.compile(r"^(?:azureml\w*|amlpipeline\w*|azuremachinelearning\w*|machinelearning\w*"
                            r"|mlpublishedpipeline\w*|amlrun\w*)$")
@@ -349,6 +351,8 @@ def _command_actions(cmd: Command, built_tags: list[str]) -> list[Action]:
         out.append(Action("scan", cmd.line, " ".join(w[:3])))
     if any(r.search(text) for r in _TRAIN_RES):
         out.append(Action("train", cmd.line, " ".join(w[:4])))
+    if _AML_SCHEDULE_RE.search(text):
+        out.append(Action("schedule", cmd.line, " ".join(w[:4])))
     return out
 
 

@@ -201,3 +201,17 @@ def test_what_a_command_does(script: str, kinds: list[str]) -> None:
 ])
 def test_what_a_task_does(task: str, inputs: dict[str, str], kinds: list[str]) -> None:
     assert [a.kind for a in step_actions({"task": task, "inputs": inputs, "line": 7})] == kinds
+
+
+def test_an_azure_ml_schedule_created_by_a_pipeline_counts_as_scheduled_retraining(tmp_path: Path) -> None:
+    got = _scan(tmp_path, {".github/workflows/mlops.yml": (
+        "on: {push: {branches: [main]}}\n"
+        "jobs:\n"
+        "  schedule:\n"
+        "    runs-on: ubuntu-latest\n"
+        "    steps:\n"
+        "      - uses: azure/login@v2\n"
+        "        with: {creds: '${{ secrets.AZURE_CREDENTIALS }}'}\n"
+        "      - run: az ml schedule create --file schedules/weekly-retrain.yml -g ml-rg -w ml-ws\n"
+    )}, "PIPE004")
+    assert got == [("pass", 1, "Azure ML schedule created by az ml schedule create (line 8)")]

@@ -34,7 +34,8 @@ from auditor.pipelines import ENTRY_KINDS, Action, pipeline_actions, unresolved
 def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
     """Some pipeline with a schedule trigger (GitHub `on.schedule` cron, Azure Pipelines `schedules:`) must run
     training: `python train*.py`, `python -m pkg.train`, `az ml job create`, `mlflow run`, `dvc repro`, `torchrun`,
-    `make train`, Azure ML tasks or actions. Training pipelines without a schedule fail on their trigger line;
+    `make train`, Azure ML tasks or actions; or a pipeline must create an Azure ML schedule (`az ml schedule
+    create`). Training pipelines without a schedule fail on their trigger line;
     when no pipeline trains at all, the estate fails. Unreadable templates make it not assessed."""
     pipelines = list(inv.of_kind("pipeline", *ENTRY_KINDS))
     if not pipelines:
@@ -44,18 +45,23 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
     unscheduled: list[tuple[Resource, Action]] = []
     hidden: list[str] = []
     for res in pipelines:
-        trains = [a for _, _, a in pipeline_actions(res.data) if a.kind == "train"]
+        acts = [a for _, _, a in pipeline_actions(res.data)]
+        aml = next((a for a in acts if a.kind == "schedule"), None)
+        if aml is not None:
+            scheduled.append((res, f"Azure ML schedule created by {aml.what} (line {aml.line})"))
+            continue
+        trains = [a for a in acts if a.kind == "train"]
         hidden += unresolved(res.data)
         if not trains:
             continue
         crons = (res.data.get("triggers") or {}).get("schedules") or []
         if crons:
-            scheduled.append((res, str(crons[0].get("cron"))))
+            scheduled.append((res, f"training runs on schedule '{crons[0].get('cron')}'"))
         else:
             unscheduled.append((res, trains[0]))
     if scheduled:
-        for res, cron in scheduled:
-            yield Passed(res, f"training runs on schedule '{cron}'")
+        for res, why in scheduled:
+            yield Passed(res, why)
         return
     if not unscheduled and hidden:
         raise NotAssessed("training may run in templates that could not be read: " + "; ".join(sorted(set(hidden))))
