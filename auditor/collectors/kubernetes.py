@@ -184,7 +184,10 @@ class _Session:
                     f"unauthorized (401): the API server {self.api.configuration.host} rejected the credentials of "
                     f"cluster {self.cluster}; refresh them (az aks get-credentials, kubectl login, a new token)")
             raise HttpError(status, message)
-        return json.loads(body)
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise HttpError(502, f"the answer to GET {path} is not JSON") from None
 
     # -- discovery --
     def discover(self) -> dict[str, tuple[str, bool]]:
@@ -401,6 +404,10 @@ def collect(ref: str, options: Mapping[str, Any]) -> LoadResult:
                 except CollectError as exc:
                     if str(exc) not in fatal:
                         fatal.append(str(exc))
+                    continue
+                except Exception as exc:  # a malformed answer must not take the scan down
+                    s.errors.append(InputError(f"k8s/{cluster}/{kind}", f"listing failed: {type(exc).__name__}: "
+                                               f"{exc}", TARGET))
                     continue
                 if items is not None:
                     listed[kind] = items
