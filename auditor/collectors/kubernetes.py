@@ -113,8 +113,11 @@ def not_listed(errors: Iterable[InputError]) -> frozenset[str]:
 # ---- client ---------------------------------------------------------------------------------------
 def _client(ref: str, options: Mapping[str, Any]) -> tuple[Any, str, str | None]:
     """(ApiClient, cluster name, default namespace) for the context `ref` (empty: current)."""
-    from kubernetes import client, config  # imported only for cluster scans
-    from kubernetes.config.config_exception import ConfigException
+    try:
+        from kubernetes import client, config  # imported only for cluster scans
+        from kubernetes.config.config_exception import ConfigException
+    except ImportError as exc:
+        raise CollectError(f"the kubernetes client is not installed ({exc}): pip install kubernetes") from None
 
     kubeconfig = options.get("kubeconfig") or os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
     first = next((p for p in str(kubeconfig).split(os.pathsep) if p and os.path.exists(p)), None)
