@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -222,3 +223,13 @@ def test_a_server_error_on_one_kind_is_reported_and_the_rest_is_read(api: ApiSer
     # Jobs of the (unlisted) CronJobs are now judged on their own, so nothing goes unjudged
     assert got["StatefulSet"] == 0 and got["CronJob"] == 0 and got["Job"] == want["Job"] + 96
     assert not_listed(result.errors) == {"StatefulSet"}
+
+
+def test_the_kubernetes_client_is_imported_only_for_cluster_scans() -> None:
+    code = ("import sys; from auditor.scan import ScanOptions, run_scan; "
+            "run_scan(ScanOptions(inputs=('fixtures/example',))); "
+            "import auditor.collectors.kubernetes; print('kubernetes' in sys.modules)")
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "False"
