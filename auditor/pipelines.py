@@ -481,7 +481,7 @@ _VERSION_MARKERS = re.compile(
     r"|tag_name|\.outputs\.(?:tag|tags|version|sha)\b|ci_commit|short_sha|git_hash|githash")
 _SEMVER_RE = re.compile(r"^v?\d+(?:\.\d+){1,3}(?:[-+][0-9A-Za-z.\-]+)?$")
 _HEX_RE = re.compile(r"^[0-9a-f]{7,64}$")
-_VAR_RE = re.compile(r"\$\{\{\s*(?:env|vars|inputs)\.([A-Za-z_][\w-]*)\s*\}\}|\$\(([A-Za-z_][\w.]*)\)|\$\{([A-Za-z_]\w*)\}"
+_VAR_RE = re.compile(r"\$\{\{\s*(steps\.[\w-]+\.outputs\.[\w-]+)\s*\}\}|\$\{\{\s*(?:env|vars|inputs)\.([A-Za-z_][\w-]*)\s*\}\}|\$\(([A-Za-z_][\w.]*)\)|\$\{([A-Za-z_]\w*)\}"
                      r"|\$([A-Za-z_]\w*)|\$env:([A-Za-z_]\w*)")
 DYNAMIC_RE = re.compile(r"\$|\{\{")
 
@@ -543,7 +543,8 @@ def env_of(data: Mapping[str, Any], job: Mapping[str, Any], step: Mapping[str, A
 
 
 _ASSIGN_RE = re.compile(r"^\s*(?:export\s+|set\s+|\$(?:env:)?)?([A-Za-z_]\w*)\s*=\s*(.*)$")
-_GH_ENV_RE = re.compile(r"""echo\s+["']?([A-Za-z_]\w*)=([^"'>]*)["']?\s*>>\s*["']?\$\{?(?:GITHUB_ENV|GITHUB_OUTPUT)""")
+_GH_ENV_RE = re.compile(r"""echo\s+["']?([A-Za-z_]\w*)=([^"'>]*)["']?\s*>>\s*["']?\$\{?GITHUB_ENV""")
+_GH_OUTPUT_RE = re.compile(r"""echo\s+["']?([A-Za-z_][\w-]*)=([^"'>]*)["']?\s*>>\s*["']?\$\{?GITHUB_OUTPUT""")
 _AZ_SETVAR_RE = re.compile(r"##vso\[task\.setvariable\s+variable=([A-Za-z_][\w.]*)[^\]]*\]([^\"'\n]*)")
 
 
@@ -558,6 +559,15 @@ def script_assignments(script: str) -> dict[str, str]:
             for m2 in rx.finditer(raw):
                 out[m2.group(1)] = m2.group(2).strip().strip("\"'")
     return out
+
+
+def step_outputs(step: Mapping[str, Any]) -> dict[str, str]:
+    """`echo "tag=..." >> $GITHUB_OUTPUT` in a step with an id: {"steps.<id>.outputs.tag": "..."}."""
+    sid = step.get("id")
+    text = step.get("script")
+    if not sid or not isinstance(text, str):
+        return {}
+    return {f"steps.{sid}.outputs.{m.group(1)}": m.group(2).strip().strip("\"'") for m in _GH_OUTPUT_RE.finditer(text)}
 
 
 def metadata_versioned(step: Mapping[str, Any], tag_push: bool) -> str:

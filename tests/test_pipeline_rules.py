@@ -215,3 +215,23 @@ def test_an_azure_ml_schedule_created_by_a_pipeline_counts_as_scheduled_retraini
         "      - run: az ml schedule create --file schedules/weekly-retrain.yml -g ml-rg -w ml-ws\n"
     )}, "PIPE004")
     assert got == [("pass", 1, "Azure ML schedule created by az ml schedule create (line 8)")]
+
+
+def test_step_outputs_and_github_env_are_followed_into_tags(tmp_path: Path) -> None:
+    got = _scan(tmp_path, {".github/workflows/p.yml": (
+        "on: push\n"                                                            # 1
+        "jobs:\n"                                                               # 2
+        "  p:\n"                                                                # 3
+        "    runs-on: ubuntu-latest\n"                                          # 4
+        "    steps:\n"                                                          # 5
+        "      - run: pytest\n"                                                 # 6
+        "      - id: vars\n"                                                    # 7
+        "        run: |\n"                                                      # 8
+        "          echo \"tag=latest\" >> \"$GITHUB_OUTPUT\"\n"                 # 9
+        "          echo \"SHA_TAG=$(git rev-parse --short HEAD)\" >> $GITHUB_ENV\n"  # 10
+        "      - uses: docker/build-push-action@v6\n"                           # 11
+        "        with: {push: true, tags: 'r.io/a:${{ steps.vars.outputs.tag }}'}\n"  # 12
+        "      - run: docker push r.io/b:$SHA_TAG\n"                            # 13
+    )}, "PIPE002")
+    assert got == [("fail", 11, "docker/build-push-action pushes r.io/a:latest only: no commit SHA, run number or "
+                                "version tag")]

@@ -17,6 +17,7 @@ from auditor.pipelines import (
     metadata_versioned,
     script_assignments,
     step_actions,
+    step_outputs,
     tag_of,
     unresolved,
 )
@@ -93,6 +94,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
                 yield Violation(f"{a.what} pushes {shown} only: no commit SHA, run number or version tag",
                                 line=a.line, evidence=shown)
             carried.update(own)
+            carried.update(step_outputs(step))
     if pushes == 0:
         if unresolved(data):
             raise NotAssessed("pushes may happen in templates that could not be read: " + "; ".join(unresolved(data)))
