@@ -150,7 +150,8 @@ _TEST_RES: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
     r"\bmake\s+(?:[\w-]+\s+)*(?:test|tests|check|unittest|unit-test)(?:\s|$)", r"(?:^|\s)ctest(?:\s|$)",
     r"\b(?:bundle\s+exec\s+)?rspec\b", r"\bphpunit\b", r"\b(?:run[-_])?tests?\.(?:sh|ps1|py)\b", r"\brun[-_]tests?\b",
     r"\bbehave\b", r"\brake\s+(?:test|spec)\b", r"\bswift\s+test\b", r"\bflutter\s+test\b", r"\bbazel\s+test\b",
-    r"\bsbt\s+(?:[\w:]+\s+)*test\b",
+    r"\bsbt\s+(?:[\w:]+\s+)*test\b", r"\bterraform\s+test\b", r"\bInvoke-Pester\b",
+    r"\baz\s+deployment\s+(?:group|sub|mg|tenant)\s+(?:validate|what-if)\b",
 ))
 _MVN_RE = re.compile(r"\b(?:mvn|mvnw|\./mvnw|maven)\b.*\b(?:test|verify|package|install|deploy)\b")
 _GRADLE_RE = re.compile(r"\b(?:gradle|gradlew|\./gradlew)\b.*\b(?:test|check|build)\b")

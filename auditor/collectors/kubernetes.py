@@ -86,6 +86,9 @@ KINDS: tuple[KindSpec, ...] = (
     KindSpec("external-secrets.io", (), "externalsecrets", "ExternalSecret", crd=True),
     KindSpec("external-secrets.io", (), "secretstores", "SecretStore", crd=True),
     KindSpec("external-secrets.io", (), "clustersecretstores", "ClusterSecretStore", namespaced=False, crd=True),
+    KindSpec("spv.no", (), "azurekeyvaultsecrets", "AzureKeyVaultSecret", crd=True),
+    KindSpec("apps.openshift.io", (), "deploymentconfigs", "DeploymentConfig", crd=True),
+    KindSpec("route.openshift.io", (), "routes", "Route", crd=True),
 )
 
 
@@ -425,7 +428,7 @@ def collect(ref: str, options: Mapping[str, Any]) -> LoadResult:
     for kind, items in listed.items():
         for obj in items:
             owner = _controller(obj)
-            if kind in ("Pod", "ReplicaSet", "Job") and owner and owner in listed and owner not in partial:
+            if kind in ("Pod", "ReplicaSet", "Job", "ReplicationController") and owner and owner in listed and owner not in partial:
                 continue  # judged through its controller
             out.resources.append(to_resource(obj, cluster))
     out.errors = [*out.errors, *s.errors]
