@@ -217,6 +217,7 @@ _DEPLOY_RES: tuple[tuple[re.Pattern[str], bool], ...] = tuple((re.compile(p), c)
     (r"\bserverless\s+deploy\b|\bsls\s+deploy\b", False), (r"\bdocker\s+(?:stack|service)\s+(?:deploy|update)\b", True),
     (r"\btwine\s+upload\b|\b(?:npm|pnpm|yarn)\s+publish\b|\bdotnet\s+nuget\s+push\b|\b(?:poetry|uv|cargo|hatch|flit)\s+publish\b"
      r"|\bgem\s+push\b", False),
+    (r"(?:^|[\s/])deploy[\w\-]*\.(?:sh|ps1|py)\b|\bmake\s+(?:[\w-]+\s+)*deploy\b", False),
 ))
 _DEPLOY_ACTIONS: dict[str, bool] = {
     "azure/webapps-deploy": True, "azure/k8s-deploy": True, "azure/container-apps-deploy-action": True,

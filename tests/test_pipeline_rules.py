@@ -182,6 +182,8 @@ def test_templates_alone_are_not_judged_as_pipelines(tmp_path: Path) -> None:
     ("snyk test --all-projects", []),
     ("twine upload dist/*", ["deploy"]),
     ("docker run app:1 pytest -q", ["test"]),
+    ("./scripts/deploy.sh production", ["deploy"]),
+    ("az deployment group what-if -g rg -f main.bicep", ["test"]),
 ])
 def test_what_a_command_does(script: str, kinds: list[str]) -> None:
     step = {"script": script, "line": 4, "script_line": 5}

@@ -7,8 +7,8 @@ client certificates, tokens) by the official `kubernetes` client, imported here 
 Only GET is ever sent: discovery (`/api`, `/apis`, `/apis/<group>/<version>`), then paged lists
 (`limit`/`continue`) of each kind. Secrets are never listed. Objects are kept as plain JSON (no typed
 models), with `managedFields` and the `last-applied-configuration` annotation dropped and `kind` /
-`apiVersion` filled in from the list. Pods, ReplicaSets and Jobs owned by a controller that was listed are
-judged through that controller and not on their own.
+`apiVersion` filled in from the list. Pods, ReplicaSets, ReplicationControllers and Jobs owned by a
+controller that was listed are judged through that controller and not on their own.
 
 Faults never stop the collection: a 403 on a kind becomes an input error naming the verb and resource
 (`forbidden: list deployments.apps at cluster scope`), after a per-namespace retry; a missing CRD skips its
