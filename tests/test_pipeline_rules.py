@@ -193,7 +193,8 @@ def test_what_a_command_does(script: str, kinds: list[str]) -> None:
 @pytest.mark.parametrize(("task", "inputs", "kinds"), [
     ("PythonScript@0", {"scriptSource": "filePath", "scriptPath": "src/train.py"}, ["train"]),
     ("Bash@3", {"targetType": "filePath", "filePath": "scripts/run-tests.sh"}, ["test"]),
-    ("AzureCLI@2", {"scriptLocation": "scriptPath", "scriptPath": "ops/deploy.sh"}, []),
+    ("AzureCLI@2", {"scriptLocation": "scriptPath", "scriptPath": "ops/deploy.sh"}, ["deploy"]),
+    ("AzureCLI@2", {"scriptLocation": "scriptPath", "scriptPath": "ops/cleanup.sh"}, []),
     ("DotNetCoreCLI@2", {"command": "test", "arguments": "--collect 'XPlat Code Coverage'"}, ["test"]),
     ("DotNetCoreCLI@2", {"command": "publish", "arguments": "-c Release"}, ["build"]),
     ("Maven@4", {"goals": "package", "options": "-DskipTests"}, ["build"]),
