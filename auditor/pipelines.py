@@ -393,7 +393,7 @@ def step_actions(step: Mapping[str, Any], built_tags: list[str] | None = None) -
             out += _script_actions({**step, "script": inputs["inlineScript"], "script_line": None}, built_tags)
     name, ver = task_name(step.get("task"))
     if name:
-        what = f"{step.get('task')}"
+        what = str(step.get("task")).rsplit(".", 1)[-1] if "." in str(step.get("task")).split("@")[0] else str(step.get("task"))
         t = _test_task(name, inputs)
         if t:
             out.append(Action("test", line, t))
