@@ -34,7 +34,8 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """Each job that pushes an image or deploys must run tests (pytest, tox, npm test, go test, dotnet test,
     mvn verify, DotNetCoreCLI test, VSTest, Maven goals with tests, a test-results publisher after a script...)
     in an earlier step of the same job or in a job it depends on, directly or transitively (`needs`,
-    `dependsOn`, Azure stage order). A job that only builds passes when the pipeline runs tests anywhere.
+    `dependsOn`, Azure stage order). Azure deployment jobs and GitHub jobs with an `environment` are deploys even
+    when their steps are unknown. A job that only builds passes when the pipeline runs tests anywhere.
     The finding is on the first push/deploy (or build) command of the job. Steps hidden in remote templates
     make the result not assessed rather than failed."""
     data = res.data
