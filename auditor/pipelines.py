@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.imageref import parse_image
+from auditor.secrets import redact_text
 
 ENTRY_KINDS: tuple[str, ...] = ("GitHubWorkflow", "AzurePipeline")
 
@@ -298,6 +299,20 @@ _BUILD_VALUE_OPTS = ("-t", "--tag", "-f", "--file", "--build-arg", "--platform",
                      "--iidfile", "--metadata-file", "--annotation", "--build-context", "--provenance", "--sbom")
 
 
+def _summary(words: Sequence[str], n: int) -> str:
+    """The first `n` words of a command without its options or assignments (which may carry secrets)."""
+    kept: list[str] = []
+    skip = False
+    for w in words:
+        if w.startswith("-"):
+            skip = "=" not in w  # its value may follow: leave it out too
+            continue
+        if not skip and "=" not in w and "$" not in w:
+            kept.append(w)
+        skip = False
+    return redact_text(" ".join(kept[:n]))
+
+
 def _command_actions(cmd: Command, built_tags: list[str]) -> list[Action]:
     w = cmd.words
     text = cmd.text
@@ -345,16 +360,16 @@ def _command_actions(cmd: Command, built_tags: list[str]) -> list[Action]:
         out.append(Action("push", cmd.line, f"{tool} {w[1]}", (dest,)))
     for rx, container in _DEPLOY_RES:
         if rx.search(text):
-            out.append(Action("deploy", cmd.line, " ".join(w[:3]), container=container))
+            out.append(Action("deploy", cmd.line, _summary(w, 3), container=container))
             break
     if any(r.search(text) for r in _BUILD_RES):
-        out.append(Action("build", cmd.line, " ".join(w[:2])))
+        out.append(Action("build", cmd.line, _summary(w, 2)))
     if any(r.search(text) for r in _SCAN_RES):
-        out.append(Action("scan", cmd.line, " ".join(w[:3])))
+        out.append(Action("scan", cmd.line, _summary(w, 3)))
     if any(r.search(text) for r in _TRAIN_RES):
-        out.append(Action("train", cmd.line, " ".join(w[:4])))
+        out.append(Action("train", cmd.line, _summary(w, 4)))
     if _AML_SCHEDULE_RE.search(text):
-        out.append(Action("schedule", cmd.line, " ".join(w[:4])))
+        out.append(Action("schedule", cmd.line, _summary(w, 4)))
     return out
 
 

@@ -96,7 +96,7 @@ def test_github_normalised_view_with_lines_needs_and_schedule(tmp_path: Path) ->
     assert [j["id"] for j in ancestors(d, "deploy")] == ["push", "test"]
     assert [(a.kind, a.line, a.tags) for _, a in job_actions(jobs(d)[1])] == [
         ("push", 18, ("r.io/a:${{ github.sha }}",))]
-    assert [(a.kind, a.line, a.what) for _, a in job_actions(jobs(d)[2])] == [("deploy", 22, "kubectl apply -f")]
+    assert [(a.kind, a.line, a.what) for _, a in job_actions(jobs(d)[2])] == [("deploy", 22, "kubectl apply")]
 
 
 def test_reusable_workflow_and_composite_action_are_inlined_at_the_calling_line(tmp_path: Path) -> None:

@@ -238,3 +238,8 @@ def test_step_outputs_and_github_env_are_followed_into_tags(tmp_path: Path) -> N
     )}, "PIPE002")
     assert got == [("fail", 11, "docker/build-push-action pushes r.io/a:latest only: no commit SHA, run number or "
                                 "version tag")]
+
+
+def test_commands_in_messages_leave_out_options_that_may_hold_secrets() -> None:
+    step = {"script": "kubectl --token s3cr3t-t0ken-value --server=https://aks apply -f deploy/", "line": 3}
+    assert [(a.kind, a.what) for a in step_actions(step)] == [("deploy", "kubectl apply")]
