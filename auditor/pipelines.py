@@ -305,7 +305,7 @@ def _summary(words: Sequence[str], n: int) -> str:
     skip = False
     for w in words:
         if w.startswith("-"):
-            skip = "=" not in w  # its value may follow: leave it out too
+            skip = "=" not in w and w != "-m"  # its value may follow (a secret?): leave it out too
             continue
         if not skip and "=" not in w and "$" not in w:
             kept.append(w)
