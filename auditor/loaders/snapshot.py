@@ -16,7 +16,11 @@ def by_name(file: SourceFile) -> bool:
 
 
 def by_content(file: SourceFile, text: str) -> bool:
-    return file.path.suffix.lower() == ".json" and SNAPSHOT_FORMAT in text[:4096]
+    if file.path.suffix.lower() != ".json":
+        return False
+    head = text[:4096]
+    # keys are sorted: a long "errors" list (e.g. 403s of a live collection) comes before "format"
+    return SNAPSHOT_FORMAT in head or (head.lstrip().startswith("{") and f'"format": "{SNAPSHOT_FORMAT}"' in text)
 
 
 def load(file: SourceFile, text: str, options: LoadOptions) -> LoadResult:
