@@ -397,9 +397,28 @@ def estate_index(inv: Inventory) -> EstateIndex:
     return idx
 
 
+def unlisted_kinds(inv: Inventory) -> frozenset[str]:
+    """Kinds a live cluster collection could not (fully) list (403, errors: `k8s/<cluster>/<Kind>` entries)."""
+    out = set()
+    for e in inv.errors:
+        parts = e.path.split("/")
+        if e.target == "kubernetes" and e.kind == "error" and len(parts) >= 3 and parts[0] == "k8s":
+            out.add(parts[2])
+    return frozenset(out)
+
+
+def require_listed(inv: Inventory, *kinds: str) -> None:
+    """Missing evidence is never a pass: raise NotAssessed when a kind this check relies on could not be
+    listed from the cluster (so 'no PDB covers this Deployment' is not claimed on a 403)."""
+    missing = sorted(unlisted_kinds(inv).intersection(kinds))
+    if missing:
+        raise NotAssessed(f"{', '.join(missing)} could not be listed from the cluster (see the errors)")
+
+
 def scalers_of(res: Resource, inv: Inventory) -> tuple[Resource, ...]:
     """HPAs and KEDA ScaledObjects anywhere in the scan whose scaleTargetRef is this workload (or the Argo
     Rollout that runs this workload's template through workloadRef)."""
+    require_listed(inv, "HorizontalPodAutoscaler", "ScaledObject")
     idx = estate_index(inv)
     own = idx.scalers.get((ns_of(res), res.kind.lower(), res.name), ())
     rollout = idx.rollout_refs.get((ns_of(res), res.kind.lower(), res.name))
@@ -438,6 +457,7 @@ def template_source(res: Resource, inv: Inventory) -> Resource:
 def pdbs_selecting(res: Resource, inv: Inventory) -> list[Resource]:
     """PodDisruptionBudgets in the workload's namespace whose selector matches its pod labels (policy/v1: an
     empty selector `{}` selects every pod of the namespace; v1beta1: none)."""
+    require_listed(inv, "PodDisruptionBudget")
     labels = pod_labels(res)
     idx = estate_index(inv).pdbs
     out = []
@@ -451,6 +471,7 @@ def pdbs_selecting(res: Resource, inv: Inventory) -> list[Resource]:
 
 def services_selecting(res: Resource, inv: Inventory) -> list[Resource]:
     """Services in the workload's namespace whose selector matches its pod labels (it serves traffic)."""
+    require_listed(inv, "Service")
     labels = pod_labels(res)
     if not labels:
         return []

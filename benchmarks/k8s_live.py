@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from k8s_live.cluster import KINDS, build_cluster, count  # noqa: E402
-from k8s_live.server import ApiServer  # noqa: E402
+from tests.k8s_live.cluster import KINDS, build_cluster, count  # noqa: E402
+from tests.k8s_live.server import ApiServer  # noqa: E402
 
 from auditor.collectors.kubernetes import collect  # noqa: E402
 from auditor.inventory import Inventory  # noqa: E402

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from k8s_live.cluster import KINDS, build_cluster, count
-from k8s_live.server import ApiServer
+from tests.k8s_live.cluster import KINDS, build_cluster, count
+from tests.k8s_live.server import ApiServer
 
 from auditor.collectors.kubernetes import collect, not_listed
 from auditor.inventory import Inventory
@@ -233,3 +233,16 @@ def test_the_kubernetes_client_is_imported_only_for_cluster_scans() -> None:
     proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "False"
+
+
+def test_a_kind_that_could_not_be_listed_makes_dependent_checks_not_assessed(api: ApiServer) -> None:
+    """No PDB read (403 everywhere) must not turn into 'no PDB covers this Deployment' failures."""
+    api.faults.deny |= {("poddisruptionbudgets", "*")}
+    result = collect("loopback", {"kubeconfig": str(api.kubeconfig())})
+    inv = Inventory.build(result.resources, result.errors, ("k8s:loopback",))
+    report = judge(inv, ScanOptions(inputs=("k8s:loopback",), select=("SCALE-HA", "K8S001")))
+    pdb_rule = {f.status for f in report.findings if f.rule == "K8S031"}
+    assert pdb_rule == {"not_assessed"}
+    assert all("PodDisruptionBudget could not be listed" in f.message for f in report.findings
+               if f.rule == "K8S031")
+    assert "fail" in {f.status for f in report.findings if f.rule == "K8S001"}  # the rest is judged

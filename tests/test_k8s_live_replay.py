@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from k8s_live.cluster import KINDS, build_cluster
-from k8s_live.server import ApiServer
+from tests.k8s_live.cluster import KINDS, build_cluster
+from tests.k8s_live.server import ApiServer
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,6 +16,7 @@ from auditor.k8s import (
     get,
     literal_secret,
     ns_of,
+    require_listed,
     volumes,
 )
 from auditor.model import ObjPath, Resource
@@ -124,6 +125,7 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
     reading other Secrets without any Key Vault mount, or one mounting a SecretProviderClass of another
     provider, fails. A workload whose only source is a SecretProviderClass missing from the scan cannot be
     judged (NOT_ASSESSED if nothing else is). Not applicable when no workload uses secrets."""
+    require_listed(inv, "SecretProviderClass")
     spcs, synced = _keyvault_sources(inv)
     decided = 0
     unverified: list[str] = []

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from auditor.api import Context, NotApplicable, Passed, Violation, rule
 from auditor.inventory import Inventory
-from auditor.k8s import SERVING_KINDS, as_list, containers, get
+from auditor.k8s import SERVING_KINDS, as_list, containers, get, require_listed
 
 _SCALE_CMD_RE = re.compile(r"kubectl\s+(scale|patch\s+(hpa|horizontalpodautoscaler|scaledobject))")
 
@@ -51,4 +51,5 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
         return
     if not any(True for _ in inv.of_kind("kubernetes", *SERVING_KINDS)):
         raise NotApplicable()
+    require_listed(inv, "ScaledObject", "CronJob")
     yield Violation("no KEDA cron trigger or scheduled scaling job in the scan: capacity only follows load")
