@@ -309,3 +309,21 @@ def walk_strings(value: Any, path: tuple[PathKey, ...] = ()) -> Iterator[tuple[t
 
 def names(values: Iterable[Any]) -> str:
     return ", ".join(sorted(str(v) for v in values))
+
+
+def alert_texts(inv: Inventory) -> list[tuple[Resource, str]]:
+    """(alert, text describing what it watches) for every enabled metric alert and scheduled query rule."""
+    out = []
+    for a in inv.of_kind(TARGET, METRIC_ALERT):
+        if not enabled(prop(a, "properties.enabled")):
+            continue
+        crit = items(prop(a, "properties.criteria.allOf"))
+        out.append((a, " ".join(f"{prop(c, 'metricNamespace') or ''} {prop(c, 'metricName') or ''}" for c in crit)))
+    for a in inv.of_kind(TARGET, QUERY_ALERT):
+        if not enabled(prop(a, "properties.enabled")):
+            continue
+        crit = items(prop(a, "properties.criteria.allOf"))
+        text = " ".join(f"{prop(c, 'query') or ''} {prop(c, 'metricMeasureColumn') or ''}" for c in crit)
+        text += " " + str(prop(a, "properties.source.query") or "")
+        out.append((a, text))
+    return out

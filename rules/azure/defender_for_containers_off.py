@@ -1,0 +1,47 @@
+"""AZ005 defender-for-containers-off."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.api import Context, Passed, Violation, rule
+from auditor.azure import PRICING, absent, eq, need, of_kind, path_of, prop, subscription_of
+from auditor.inventory import Inventory
+
+
+@rule(
+    code="AZ005",
+    name="defender-for-containers-off",
+    title="Defender for Containers is not on: images are not scanned for vulnerabilities",
+    controls=["CONT-VULN-SCANNING"],
+    target="azure",
+    scope="estate",
+    rationale=(
+        "Without Defender for Containers nothing scans the images in your registries and clusters for known "
+        "vulnerabilities after they ship, and CVEs published after the build go unnoticed."
+    ),
+    remediation=(
+        "Turn the Containers plan on for the subscription:\n\n"
+        '```json\n{ "type": "Microsoft.Security/pricings", "apiVersion": "2024-01-01", "name": "Containers",\n'
+        '  "properties": { "pricingTier": "Standard" } }\n```'
+    ),
+)
+def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
+    """Each Microsoft.Security/pricings named Containers must have pricingTier Standard. Live: a subscription
+    without that pricing fails. Templates that deploy no pricing are not assessed."""
+    need(inv, "pricings")
+    plans = [p for p in of_kind(inv, PRICING) if p.name.rsplit("/", 1)[-1].lower() == "containers"]
+    if not plans:
+        na = absent(inv, "Defender for Containers pricing")
+        if na:
+            raise na
+        yield Violation("no Defender for Containers pricing was found (the plan is off)")
+        return
+    for p in plans:
+        tier = prop(p, "properties.pricingTier")
+        sub = subscription_of(p.uid) or ""
+        if eq(tier, "Standard"):
+            yield Passed(p, f"Defender for Containers is Standard {sub}".strip())
+        else:
+            yield Violation(f"Defender for Containers pricing tier is {tier or 'not set'}", resource=p,
+                            path=path_of(p, "properties.pricingTier"))
