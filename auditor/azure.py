@@ -237,7 +237,8 @@ def make_resource(data: Mapping[str, Any], location: Location, *, origin: str = 
     m = re.search(r"/resourceGroups/([^/]+)", rid, re.IGNORECASE)
     ex: dict[str, Any] = {"type": raw_type}
     ex.update(extra or {})
-    return Resource(target=TARGET, kind=kind, name=name, location=location, namespace=m.group(1) if m else None,
+    rg = m.group(1) if m and not m.group(1).startswith("{") else None
+    return Resource(target=TARGET, kind=kind, name=name, location=location, namespace=rg,
                     uid=rid or f"{location.path}#{kind}/{name}", origin=origin,  # type: ignore[arg-type]
                     extra=ex, _data=data)
 
