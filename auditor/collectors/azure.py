@@ -257,7 +257,7 @@ class Session:
         # follow nextLink of list answers
         for path, (status, content) in list(results.items()):
             if status == 200 and isinstance(content, Mapping) and content.get("nextLink"):
-                rest = self.get_all(str(content["nextLink"]))
+                rest: list[Any] = self.get_all(str(content["nextLink"]))
                 results[path] = (200, {"value": list(content.get("value", [])) + rest})
         return results
 
