@@ -170,7 +170,7 @@ class Session:
         self.cfg = cfg
         self.credential = credential
         self.common: dict[str, Any] = {"base_url": cfg.arm, "credential_scopes": [cfg.scope], **cfg.retry}
-        self.rest = ARMPipelineClient(base_url=cfg.arm, policies=[
+        self.rest: Any = ARMPipelineClient(base_url=cfg.arm, policies=[
             UserAgentPolicy(user_agent="auditor-collector"),
             RetryPolicy(**cfg.retry),
             ARMChallengeAuthenticationPolicy(credential, cfg.scope),
