@@ -71,6 +71,11 @@ KNOWN_TYPES: tuple[str, ...] = (
     "Microsoft.MachineLearningServices/workspaces/onlineEndpoints", DISK, "Microsoft.Compute/virtualMachines",
     "Microsoft.Sql/servers", "Microsoft.Sql/servers/databases", SQL_TDE, "Microsoft.DocumentDB/databaseAccounts",
     WORKSPACE, "Microsoft.Network/privateEndpoints", "Microsoft.ManagedIdentity/userAssignedIdentities",
+    "Microsoft.Network/virtualNetworks", "Microsoft.Network/networkSecurityGroups", "Microsoft.Network/publicIPAddresses",
+    "Microsoft.Network/networkInterfaces", "Microsoft.Network/loadBalancers", "Microsoft.Network/applicationGateways",
+    "Microsoft.Compute/virtualMachineScaleSets", "Microsoft.Compute/snapshots", "Microsoft.CognitiveServices/accounts",
+    "Microsoft.Search/searchServices", "Microsoft.EventHub/namespaces", "Microsoft.ServiceBus/namespaces",
+    "Microsoft.Cache/redis", "Microsoft.DBforPostgreSQL/flexibleServers", "Microsoft.Databricks/workspaces",
     STATUS_KIND,
 )
 _CANON = {t.lower(): t for t in KNOWN_TYPES}
