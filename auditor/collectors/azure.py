@@ -155,7 +155,9 @@ def _detail(exc: BaseException) -> str:
     status = _status_of(exc)
     err = getattr(exc, "error", None)
     code = getattr(err, "code", None) or ""
-    msg = str(getattr(err, "message", None) or exc).splitlines()[0][:200]
+    lines = [ln.strip() for ln in str(getattr(err, "message", None) or exc).splitlines() if ln.strip()] or [""]
+    specific = [ln for ln in lines if "authentication failed" in ln.lower() or "aadsts" in ln.lower()]
+    msg = (specific[0] if specific else lines[0])[:300]
     return f"HTTP {status} {code}: {msg}".replace("  ", " ") if status else f"{type(exc).__name__}: {msg}"
 
 
@@ -437,6 +439,7 @@ def collect(ref: str, options: Mapping[str, Any]) -> LoadResult:
     progress = _progress(cfg.interactive)
     try:
         credential = options.get("credential") or make_credential(cfg)
+        credential.get_token(cfg.scope)  # sign in once, up front: a bad credential is one clear error
         session = Session(cfg, credential)
         subs = list(cfg.subscriptions)
         if cfg.all_subscriptions:
