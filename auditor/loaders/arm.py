@@ -193,7 +193,7 @@ class _Walker:
                                                  TARGET, "not_scanned"))
             return
         name_s = str(name) if isinstance(name, str) else "<unnamed>"
-        if parent is not None and "/" not in rtype:  # nested child: type and name relative to the parent
+        if parent is not None and "." not in rtype.split("/")[0]:  # nested child: type and name relative to parent
             rtype = f"{parent[0]}/{rtype}"
             name_s = f"{parent[1]}/{name_s}"
         scope = data.get("scope")
@@ -243,7 +243,7 @@ class _Walker:
         if not isinstance(tpl, Mapping):
             if "templateLink" in props:
                 self.result.errors.append(InputError(
-                    self.file.rel, f"line {getattr(props, 'line', '?')}: linked template not followed "
+                    self.file.rel, f"line {_key_line(props, 'templateLink')}: linked template not followed "
                     "(scan the linked file itself)", TARGET, "not_scanned"))
             return
         opts = props.get("expressionEvaluationOptions")
@@ -264,6 +264,11 @@ class _Walker:
         else:
             inner = ev  # outer scope: the parent's parameters and variables
         self.template(tpl, inner, inner_level, depth + 1)
+
+
+def _key_line(node: Any, key: str) -> Any:
+    lines = getattr(node, "key_lines", {})
+    return lines.get(key, getattr(node, "line", "?"))
 
 
 def _shallow(raw: Mapping[str, Any]) -> Any:
