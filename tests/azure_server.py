@@ -278,3 +278,28 @@ def load_recording(sub: str, filler: int = 0, page_size: int = 1000, graph_page:
     subs = [{"id": f"/subscriptions/{sub}", "subscriptionId": sub, "displayName": "ml-prod", "state": "Enabled",
              "tenantId": TENANT}]
     return Recording(graph_rows=rows, lists=lists, subscriptions=subs, page_size=page_size, graph_page=graph_page)
+
+
+def add_estate(rec: Recording, sub: str, total: int, vaults: int = 40, storage: int = 40, clusters: int = 10) -> None:
+    """Grow the recording to `total` Resource Graph rows with a realistic mix: key vaults, storage accounts
+    and clusters (each answering its diagnostic settings list, empty) among tagged virtual networks."""
+    rows = rec.graph_rows
+    base = f"/subscriptions/{sub}/resourceGroups/ml-bulk/providers"
+    kinds = [("Microsoft.KeyVault/vaults", "kv", vaults), ("Microsoft.Storage/storageAccounts", "st", storage),
+             ("Microsoft.ContainerService/managedClusters", "aks", clusters)]
+    for rtype, prefix, n in kinds:
+        for i in range(n):
+            rid = f"{base}/{rtype}/{prefix}{i:04d}"
+            rows.append({"id": rid, "name": f"{prefix}{i:04d}", "type": rtype.lower(), "location": "westeurope",
+                         "resourceGroup": "ml-bulk", "subscriptionId": sub, "tags": {"owner": "ml", "environment": "dev"},
+                         "properties": {"provisioningState": "Succeeded"}})
+            rec.lists[f"{rid}/providers/microsoft.insights/diagnosticsettings".lower()] = []
+            if prefix == "st":
+                rec.lists[f"{rid}/blobServices/default/providers/microsoft.insights/diagnosticsettings".lower()] = []
+    i = 0
+    while len(rows) < total:
+        rows.append({"id": f"{base}/Microsoft.Network/virtualNetworks/vnet-{i:05d}", "name": f"vnet-{i:05d}",
+                     "type": "microsoft.network/virtualnetworks", "location": "westeurope", "resourceGroup": "ml-bulk",
+                     "subscriptionId": sub, "tags": {"owner": "net", "environment": "prod"},
+                     "properties": {"provisioningState": "Succeeded"}})
+        i += 1

@@ -396,7 +396,7 @@ def _per_resource(session: Session, resources: list[Resource], subs: list[str]
         if r.kind in DIAG_KINDS:
             diag_paths[f"{r.uid}/providers/Microsoft.Insights/diagnosticSettings?api-version={API['diagnosticSettings']}"] = sub
             if r.kind == STORAGE:
-                for svc in ("blobServices", "fileServices", "queueServices", "tableServices"):
+                for svc in ("blobServices",):  # where blob data-plane audit logs are configured
                     diag_paths[f"{r.uid}/{svc}/default/providers/Microsoft.Insights/diagnosticSettings"
                                f"?api-version={API['diagnosticSettings']}"] = sub
         elif r.kind == ML_WORKSPACE:
