@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -79,6 +80,42 @@ ARG_SUB_BATCH = 200
 BATCH_SIZE = 20
 MAX_WORKERS = 8
 DIAG_KINDS = (VAULT, STORAGE, AKS)
+
+
+class RateLimiter:
+    """Token buckets per API family, shared by every client of a collection (thread-safe)."""
+
+    LIMITS = {"graph": (15, 5.0), "arm": (40, 2.0)}  # (burst, seconds to refill it): ARG allows 15 per 5 s
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tokens = {k: float(b) for k, (b, _) in self.LIMITS.items()}
+        self._stamp = {k: time.monotonic() for k in self.LIMITS}
+
+    def acquire(self, family: str) -> None:
+        burst, period = self.LIMITS[family]
+        rate = burst / period
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                self._tokens[family] = min(burst, self._tokens[family] + (now - self._stamp[family]) * rate)
+                self._stamp[family] = now
+                if self._tokens[family] >= 1:
+                    self._tokens[family] -= 1
+                    return
+                wait = (1 - self._tokens[family]) / rate
+            time.sleep(wait)
+
+
+def _rate_policy(limiter: RateLimiter) -> Any:
+    from azure.core.pipeline.policies import SansIOHTTPPolicy
+
+    class RateLimitPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
+        def on_request(self, request: Any) -> None:
+            url = str(request.http_request.url).lower()
+            limiter.acquire("graph" if "/microsoft.resourcegraph/" in url else "arm")
+
+    return RateLimitPolicy()
 
 
 class DatasetError(Exception):
@@ -171,14 +208,15 @@ class Session:
 
         self.cfg = cfg
         self.credential = credential
-        self.common: dict[str, Any] = {"base_url": cfg.arm, "credential_scopes": [cfg.scope], **cfg.retry}
+        limit = _rate_policy(RateLimiter())
+        self.common: dict[str, Any] = {"base_url": cfg.arm, "credential_scopes": [cfg.scope],
+                                       "per_retry_policies": [limit], **cfg.retry}
         self.rest: Any = ARMPipelineClient(base_url=cfg.arm, policies=[
             UserAgentPolicy(user_agent="auditor-collector"),
             RetryPolicy(**cfg.retry),
+            limit,
             ARMChallengeAuthenticationPolicy(credential, cfg.scope),
         ])
-        self._lock = threading.Lock()
-        self.calls = 0
 
     def graph(self) -> Any:
         from azure.mgmt.resourcegraph import ResourceGraphClient
