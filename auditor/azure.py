@@ -35,6 +35,7 @@ AKS_POOL = "Microsoft.ContainerService/managedClusters/agentPools"
 ACR = "Microsoft.ContainerRegistry/registries"
 ACI = "Microsoft.ContainerInstance/containerGroups"
 CONTAINER_APP = "Microsoft.App/containerApps"
+CONTAINER_JOB = "Microsoft.App/jobs"
 SITE = "Microsoft.Web/sites"
 SITE_CONFIG = "Microsoft.Web/sites/config"
 SITE_SLOT = "Microsoft.Web/sites/slots"
@@ -64,7 +65,7 @@ WORKSPACE = "Microsoft.OperationalInsights/workspaces"
 
 KNOWN_TYPES: tuple[str, ...] = (
     STORAGE, BLOB_CONTAINER, "Microsoft.Storage/storageAccounts/blobServices", VAULT, "Microsoft.KeyVault/vaults/secrets",
-    AKS, AKS_POOL, ACR, ACI, CONTAINER_APP, "Microsoft.App/managedEnvironments", SITE, SITE_CONFIG, SITE_SLOT,
+    AKS, AKS_POOL, ACR, ACI, CONTAINER_APP, CONTAINER_JOB, "Microsoft.App/managedEnvironments", SITE, SITE_CONFIG, SITE_SLOT,
     "Microsoft.Web/serverfarms", ROLE_ASSIGNMENT, ROLE_DEFINITION, PRICING, SECURITY_CONTACT, ASSESSMENT,
     DIAGNOSTIC_SETTING, METRIC_ALERT, QUERY_ALERT, ACTIVITY_ALERT, ACTION_GROUP, AUTOSCALE, APP_INSIGHTS, PROACTIVE,
     SMART_DETECTOR, BUDGET, RESOURCE_GROUP, SUBSCRIPTION, DEPLOYMENT, ML_WORKSPACE, ML_SCHEDULE,

@@ -62,13 +62,16 @@ def action_groups_of(res: Resource) -> tuple[list[Any], tuple[Any, ...]]:
 )
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """Alert rules (metric, scheduled query, activity log, smart detector) must be enabled and name at least
-    one action group; action groups must be enabled and have at least one receiver."""
+    one action group; action groups must be enabled and have at least one receiver that is not Disabled."""
     if is_kind(res, ACTION_GROUP):
         en, path = find(res, "properties.enabled")
         if as_bool(en) is False:
             yield Violation("action group is disabled", path=path)
-        if not any(items(prop(res, f"properties.{r}")) for r in RECEIVERS):
+        receivers = [x for r in RECEIVERS for x in items(prop(res, f"properties.{r}"))]
+        if not receivers:
             yield Violation("action group has no receivers", path=path_of(res, "properties"))
+        elif all(eq(prop(x, "status"), "Disabled") for x in receivers):
+            yield Violation("every receiver of the action group is disabled", path=path_of(res, "properties"))
         return
     key = "properties.state" if is_kind(res, SMART_DETECTOR) else "properties.enabled"
     en, path = find(res, key)

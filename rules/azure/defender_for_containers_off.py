@@ -27,10 +27,17 @@ from auditor.inventory import Inventory
     ),
 )
 def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
-    """Each Microsoft.Security/pricings named Containers must have pricingTier Standard. Live: a subscription
-    without that pricing fails. Templates that deploy no pricing are not assessed."""
+    """Each Microsoft.Security/pricings named Containers must have pricingTier Standard (the legacy
+    ContainerRegistry plan at Standard also scans registry images). Live: a subscription without that pricing
+    fails. Templates that deploy no pricing are not assessed."""
     need(inv, "pricings")
     plans = [p for p in of_kind(inv, PRICING) if p.name.rsplit("/", 1)[-1].lower() == "containers"]
+    registry = [p for p in of_kind(inv, PRICING) if p.name.rsplit("/", 1)[-1].lower() == "containerregistry"
+                and eq(prop(p, "properties.pricingTier"), "Standard")]
+    if registry and not any(eq(prop(p, "properties.pricingTier"), "Standard") for p in plans):
+        for p in registry:
+            yield Passed(p, "Defender for Container Registries (legacy plan) scans registry images")
+        return
     if not plans:
         na = absent(inv, "Defender for Containers pricing")
         if na:

@@ -6,7 +6,18 @@ from collections.abc import Iterator
 from typing import Any
 
 from auditor.api import Context, NotApplicable, NotAssessed, Resource, Violation, rule
-from auditor.azure import ACI, CONTAINER_APP, SITE, SITE_CONFIG, SITE_SLOT, Unresolved, find, is_kind, items
+from auditor.azure import (
+    ACI,
+    CONTAINER_APP,
+    CONTAINER_JOB,
+    SITE,
+    SITE_CONFIG,
+    SITE_SLOT,
+    Unresolved,
+    find,
+    is_kind,
+    items,
+)
 from auditor.imageref import parse_image
 from auditor.model import PathKey
 
@@ -21,7 +32,7 @@ def _images(res: Resource) -> Iterator[tuple[str, Any, tuple[PathKey, ...]]]:
         for i, c in enumerate(items(inits)):
             image, path = find(c, "properties.image", resolve=False)
             yield f"init container {find(c, 'name', resolve=False)[0]}", image, (*base, i, *path)
-    elif is_kind(res, CONTAINER_APP):
+    elif is_kind(res, CONTAINER_APP, CONTAINER_JOB):
         for key in ("containers", "initContainers"):
             containers, base = find(res, f"properties.template.{key}", resolve=False)
             for i, c in enumerate(items(containers)):
@@ -41,7 +52,7 @@ def _images(res: Resource) -> Iterator[tuple[str, Any, tuple[PathKey, ...]]]:
     title="Deployed container image is not pinned to a version",
     controls=["REPRO-IMAGE-PINNED"],
     target="azure",
-    kinds=(ACI, CONTAINER_APP, SITE, SITE_SLOT, SITE_CONFIG),
+    kinds=(ACI, CONTAINER_APP, CONTAINER_JOB, SITE, SITE_SLOT, SITE_CONFIG),
     rationale=(
         "An image without a tag, or tagged latest, changes under the deployment: a restart pulls whatever was "
         "pushed last, so the model that serves is not the one that was tested, and a rollback has nothing to "
@@ -53,7 +64,7 @@ def _images(res: Resource) -> Iterator[tuple[str, Any, tuple[PathKey, ...]]]:
     ),
 )
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
-    """Every image of an ACI container group (containers and init containers), a Container App, or an App
+    """Every image of an ACI container group (containers and init containers), a Container App or job, or an App
     Service `DOCKER|image` linuxFxVersion/windowsFxVersion needs a tag other than latest, or a digest.
     An image given by an unresolvable expression is not assessed."""
     found = False

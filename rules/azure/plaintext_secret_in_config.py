@@ -9,6 +9,7 @@ from auditor.api import Context, NotApplicable, NotAssessed, Resource, Violation
 from auditor.azure import (
     ACI,
     CONTAINER_APP,
+    CONTAINER_JOB,
     SITE,
     SITE_CONFIG,
     SITE_SLOT,
@@ -28,8 +29,7 @@ def _env_list(env: Any, base: tuple[PathKey, ...], value_key: str, what: str) ->
     for j, e in enumerate(items(env)):
         name, _ = find(e, "name", resolve=False)
         value, vpath = find(e, value_key, resolve=False)
-        if value is not None:
-            yield str(name), value, (*base, j, *vpath), what
+        yield str(name), value, (*base, j, *vpath), what  # value None: secretRef / secureValue
 
 
 def _entries(res: Resource) -> Iterator[Entry]:
@@ -38,11 +38,22 @@ def _entries(res: Resource) -> Iterator[Entry]:
         for i, c in enumerate(items(containers)):
             env, epath = find(c, "properties.environmentVariables", resolve=False)
             yield from _env_list(env, (*base, i, *epath), "value", "environment variable")
-    elif is_kind(res, CONTAINER_APP):
+        creds, cbase = find(res, "properties.imageRegistryCredentials", resolve=False)
+        for i, cred in enumerate(items(creds)):
+            pw, ppath = find(cred, "password", resolve=False)
+            if isinstance(pw, str) and pw and not isinstance(pw, (Secure, Unresolved)):
+                yield "password", pw, (*cbase, i, *ppath), "registry credential"
+    elif is_kind(res, CONTAINER_APP, CONTAINER_JOB):
         containers, base = find(res, "properties.template.containers", resolve=False)
         for i, c in enumerate(items(containers)):
             env, epath = find(c, "env", resolve=False)
             yield from _env_list(env, (*base, i, *epath), "value", "environment variable")
+        secrets, sbase = find(res, "properties.configuration.secrets", resolve=False)
+        for i, sec in enumerate(items(secrets)):
+            value, vpath = find(sec, "value", resolve=False)
+            if isinstance(value, str) and value and not isinstance(value, (Secure, Unresolved)):
+                name = str(find(sec, "name", resolve=False)[0])
+                yield f"{name} (password)", value, (*sbase, i, *vpath), "secret written into the template"
     elif is_kind(res, SITE_CONFIG):
         leaf = res.name.rsplit("/", 1)[-1].lower()
         props, base = find(res, "properties", resolve=False)
@@ -66,7 +77,7 @@ def _entries(res: Resource) -> Iterator[Entry]:
     title="Secret stored as a plain environment variable or app setting",
     controls=["SEC-NO-PLAINTEXT-SECRETS"],
     target="azure",
-    kinds=(ACI, CONTAINER_APP, SITE, SITE_SLOT, SITE_CONFIG),
+    kinds=(ACI, CONTAINER_APP, CONTAINER_JOB, SITE, SITE_SLOT, SITE_CONFIG),
     rationale=(
         "Plain environment variables and app settings are shown in the portal, returned by every read of the "
         "resource and copied into deployment history: anyone with Reader sees the secret, and it cannot be "
@@ -82,13 +93,16 @@ def _entries(res: Resource) -> Iterator[Entry]:
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """ACI environment variables with `value`, Container App env values, App Service app settings and
     connection strings must not hold a secret: a literal that looks like one (auditor.secrets: known token
-    formats, secret-named keys, high entropy) or a secure parameter copied into a plain value. Key Vault
-    references and secretRef/secureValue pass. The value is never shown."""
+    formats, secret-named keys, high entropy) or a secure parameter copied into a plain value. Literal
+    values written into a Container App secret or an ACI registry password count too (they sit in the
+    template). Key Vault references and secretRef/secureValue/secure parameters pass. Never shows the value."""
     entries = list(_entries(res))
     if not entries:
         raise NotApplicable()
     unresolved = []
     for name, value, path, what in entries:
+        if value is None:
+            continue
         if isinstance(value, Secure):
             yield Violation(f"{what} {name} gets a secure parameter as a plain value", path=path)
             continue
