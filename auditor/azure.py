@@ -80,6 +80,7 @@ KNOWN_TYPES: tuple[str, ...] = (
     STATUS_KIND,
 )
 _CANON = {t.lower(): t for t in KNOWN_TYPES}
+_CANON["microsoft.resources/subscriptions/resourcegroups"] = RESOURCE_GROUP  # Resource Graph's spelling
 
 # built-in role definition GUIDs
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
@@ -270,11 +271,25 @@ def need(inv: Inventory, *datasets: str) -> None:
                 raise NotAssessed(f"dataset {ds!r} of subscription {sub} was not collected: {state or 'not read'}")
 
 
-def absent(inv: Inventory, what: str) -> NotAssessed | None:
-    """For template-only scans, absence is not evidence: the NotAssessed to raise (None on live data)."""
+def filters(inv: Inventory) -> str:
+    """The resource-group/tag filters a live collection was limited to ("" when it read everything)."""
+    parts: list[str] = []
+    for st in statuses(inv):
+        f = prop(st, "properties.filters", {}) or {}
+        parts += [f"resource group {g}" for g in f.get("resourceGroups") or []]
+        parts += [f"tag {t}" for t in f.get("tags") or []]
+    return ", ".join(sorted(set(parts)))
+
+
+def absent(inv: Inventory, what: str, scoped: bool = False) -> NotAssessed | None:
+    """When absence is not evidence, the NotAssessed to raise: template-only scans, and (for `scoped`
+    resources, those Resource Graph reads) live collections limited by resource group or tag."""
     if template_only(inv):
         return NotAssessed(f"the scanned templates deploy no {what}; the estate may have one elsewhere "
                            "(scan the subscription, azure:<subscription-id>, to judge it)")
+    limited = filters(inv) if scoped else ""
+    if limited:
+        return NotAssessed(f"no {what} among the resources read, but the collection was limited to {limited}")
     return None
 
 

@@ -230,6 +230,11 @@ def test_all_subscriptions_and_filters(served: AzureServer) -> None:
     query = next(b["query"] for b in served.bodies if isinstance(b, dict) and "query" in b)
     assert "resources | where resourceGroup in~ ('ml-prod') | where tostring(tags['environment']) =~ 'prod'" in query
     assert _status(result)["resources"] == "collected"
+    # the server ignores the filter, but the rules know the collection was limited: absence is not evidence
+    az022 = [f for f in _judge(result).findings if f.rule == "AZ022"]
+    assert [(f.status, f.message) for f in az022] == [(
+        "not_assessed", "not assessed: no alert read watches latency, errors, but the collection was limited to "
+                        "resource group ml-prod, tag environment=prod")]
 
 
 def test_sovereign_clouds_and_explicit_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -33,7 +33,6 @@ from auditor.azure import (
     DIAGNOSTIC_SETTING,
     ML_SCHEDULE,
     ML_WORKSPACE,
-    RESOURCE_GROUP,
     STATUS_KIND,
     STORAGE,
     SUBSCRIPTION,
@@ -306,12 +305,8 @@ class Session:
 def normalise(row: Mapping[str, Any]) -> dict[str, Any]:
     """An ARM-shaped dict: canonical type casing, only the REST fields."""
     raw_type = str(row.get("type") or "")
-    low = raw_type.lower()
-    if low == "microsoft.resources/subscriptions/resourcegroups":
-        ctype = RESOURCE_GROUP
-    else:
-        ctype = canonical_type(raw_type)
-    out: dict[str, Any] = {"id": row.get("id"), "name": row.get("name"), "type": ctype}
+    ctype = canonical_type(raw_type)  # the kind; data keeps the type as Azure spelled it
+    out: dict[str, Any] = {"id": row.get("id"), "name": row.get("name"), "type": raw_type}
     for key in ("location", "tags", "sku", "identity", "kind", "properties", "managedBy", "plan", "zones", "etag"):
         if row.get(key) is not None:
             out[key] = row[key]

@@ -60,7 +60,7 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
     need(inv, "resources")
     comps = of_kind(inv, APP_INSIGHTS)
     if not comps:
-        na = absent(inv, "Application Insights component")
+        na = absent(inv, "Application Insights component", scoped=True)
         if na:
             raise na
         yield Violation("no Application Insights component exists")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.api import Context, NotAssessed, Passed, Violation, rule
+from auditor.api import Context, Passed, Violation, rule
 from auditor.azure import (
     AKS,
     CONTAINER_APP,
@@ -60,14 +60,15 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
     vaults = of_kind(inv, VAULT)
     consumers = _consumers(inv)
     if not vaults:
-        na = absent(inv, "Key Vault")
+        na = absent(inv, "Key Vault", scoped=True)
         if na:
             raise na
         yield Violation("no Key Vault exists")
         return
     if not consumers:
-        if absent(inv, "workload"):
-            raise NotAssessed("the templates deploy a vault but no workload that reads from it")
+        na = absent(inv, "workload that reads from a vault", scoped=True)
+        if na:
+            raise na
         yield Violation(f"{len(vaults)} Key Vault(s) exist but no workload references one")
         return
     for v in vaults:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from auditor.api import Context, Params, Passed, Violation, rule
-from auditor.azure import METRIC_ALERT, QUERY_ALERT, absent, alert_texts, need, of_kind
+from auditor.api import Context, NotAssessed, Params, Passed, Violation, rule
+from auditor.azure import METRIC_ALERT, QUERY_ALERT, absent, alert_texts, filters, need, of_kind
 from auditor.inventory import Inventory
 
 SIGNALS: dict[str, re.Pattern[str]] = {
@@ -49,10 +49,13 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
     need(inv, "resources")
     texts = alert_texts(inv)
     if not texts:
-        na = absent(inv, "metric or log alert")
+        na = absent(inv, "metric or log alert", scoped=True)
         if na:
             raise na
     missing = [s for s in p.signals if s in SIGNALS and not any(SIGNALS[s].search(t) for _, t in texts)]
+    if missing and filters(inv):
+        raise NotAssessed(f"no alert read watches {', '.join(missing)}, but the collection was limited to "
+                          f"{filters(inv)}")
     if missing:
         yield Violation(f"no enabled alert watches {', '.join(missing)} ({len(texts)} enabled alert(s) found)")
         return

@@ -58,7 +58,7 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
         if enabled(prop(pd, "properties.enabled"), default=False):
             yield Passed(pd, "proactive detection enabled")
             return
-    na = absent(inv, "dynamic-threshold alert or smart detector")
+    na = absent(inv, "dynamic-threshold alert or smart detector", scoped=True)
     if na:
         raise na
     yield Violation("no alert uses dynamic thresholds or smart detection")

@@ -54,7 +54,7 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
         if QUALITY_RE.search(text) or QUALITY_RE.search(alert.name):
             yield Passed(alert, "an alert watches a model-quality metric")
             return
-    na = absent(inv, "drift monitor")
+    na = absent(inv, "drift monitor", scoped=True)
     if na:
         raise na
     need(inv, "mlSchedules")

@@ -37,7 +37,7 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
                 and prop(s, "properties.trigger"):
             yield Passed(s, "Azure ML schedule runs a job")
             return
-    na = absent(inv, "Azure ML schedule")
+    na = absent(inv, "Azure ML schedule", scoped=True)
     if na:
         raise na
     need(inv, "mlSchedules")

@@ -39,7 +39,7 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
             yield Passed(s, "autoscale setting with a scheduled profile")
             return
     if not settings:
-        na = absent(inv, "autoscale setting")
+        na = absent(inv, "autoscale setting", scoped=True)
         if na:
             raise na
     yield Violation(f"no enabled autoscale setting has a recurrence profile ({len(settings)} setting(s) found)")
