@@ -349,3 +349,12 @@ def alert_texts(inv: Inventory) -> list[tuple[Resource, str]]:
         text += " " + str(prop(a, "properties.source.query") or "")
         out.append((a, text))
     return out
+
+
+def per_subscription(inv: Inventory, *kinds: str) -> list[tuple[str | None, list[Resource]]]:
+    """Resources of `kinds` grouped by collected subscription; one group (None) for template-only scans."""
+    found = of_kind(inv, *kinds)
+    if template_only(inv):
+        return [(None, found)]
+    return [(sub, [r for r in found if (subscription_of(r.uid) or "").lower() == sub.lower()])
+            for sub in subscriptions(inv)]

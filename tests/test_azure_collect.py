@@ -261,3 +261,34 @@ def test_record_then_replay_judges_identically(served: AzureServer, certs: Any, 
     live = _judge(_collect(served))
     key = lambda r: sorted((f.rule, f.status, f.resource, f.message) for f in r.findings)  # noqa: E731
     assert key(replay) == key(live)
+
+
+def test_several_subscriptions_in_one_graph_query_judged_each(certs: tuple[Path, Path, Path],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    other = "9d8c7b6a-0000-4000-8000-0000000000b2"
+    rec = load_recording(SUB, filler=50)
+    second = load_recording(other, filler=50)
+    for item in second.lists[f"/subscriptions/{other}/providers/microsoft.security/pricings"]:
+        item["properties"]["pricingTier"] = "Standard"  # the second subscription has every plan on
+    rec.graph_rows += second.graph_rows
+    rec.lists.update(second.lists)
+    rec.subscriptions += second.subscriptions
+    with AzureServer(rec, certs) as server:
+        for k, v in _env(server, certs[0]).items():
+            monkeypatch.setenv(k, v)
+        result = collect("", {"arm_endpoint": server.url, "all_subscriptions": True, **FAST_RETRY})
+        graph_calls = server.count(r"ResourceGraph")
+    assert result.errors == [] and graph_calls == 1
+    body = next(b for b in server.bodies if isinstance(b, dict) and "query" in b)
+    assert sorted(body["subscriptions"]) == sorted([SUB, other])
+    inv = Inventory.build(result.resources, result.errors, ("azure:",))
+    report = judge(inv, ScanOptions(inputs=("azure:",), select=("AZ021",)))
+    got = sorted((f.status, f.message) for f in report.findings)
+    assert got == [
+        ("fail", f"Defender plan KeyVaults is Free in subscription {SUB}"),
+        ("pass", f"Defender plan Containers is Standard in subscription {SUB}"),
+        ("pass", f"Defender plan Containers is Standard in subscription {other}"),
+        ("pass", f"Defender plan KeyVaults is Standard in subscription {other}"),
+        ("pass", f"Defender plan StorageAccounts is Standard in subscription {SUB}"),
+        ("pass", f"Defender plan StorageAccounts is Standard in subscription {other}"),
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Passed, Violation, rule
-from auditor.azure import PRICING, absent, eq, need, of_kind, path_of, prop, subscription_of
+from auditor.azure import PRICING, absent, eq, need, path_of, per_subscription, prop, subscription_resource
 from auditor.inventory import Inventory
 
 
@@ -31,24 +31,26 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
     ContainerRegistry plan at Standard also scans registry images). Live: a subscription without that pricing
     fails. Templates that deploy no pricing are not assessed."""
     need(inv, "pricings")
-    plans = [p for p in of_kind(inv, PRICING) if p.name.rsplit("/", 1)[-1].lower() == "containers"]
-    registry = [p for p in of_kind(inv, PRICING) if p.name.rsplit("/", 1)[-1].lower() == "containerregistry"
-                and eq(prop(p, "properties.pricingTier"), "Standard")]
-    if registry and not any(eq(prop(p, "properties.pricingTier"), "Standard") for p in plans):
-        for p in registry:
-            yield Passed(p, "Defender for Container Registries (legacy plan) scans registry images")
-        return
-    if not plans:
-        na = absent(inv, "Defender for Containers pricing")
-        if na:
-            raise na
-        yield Violation("no Defender for Containers pricing was found (the plan is off)")
-        return
-    for p in plans:
-        tier = prop(p, "properties.pricingTier")
-        sub = subscription_of(p.uid) or ""
-        if eq(tier, "Standard"):
-            yield Passed(p, f"Defender for Containers is Standard {sub}".strip())
-        else:
-            yield Violation(f"Defender for Containers pricing tier is {tier or 'not set'}", resource=p,
-                            path=path_of(p, "properties.pricingTier"))
+    for sub, pricings in per_subscription(inv, PRICING):
+        where = f" in subscription {sub}" if sub else ""
+        subject = subscription_resource(inv, sub) if sub else None
+        plans = [p for p in pricings if p.name.rsplit("/", 1)[-1].lower() == "containers"]
+        registry = [p for p in pricings if p.name.rsplit("/", 1)[-1].lower() == "containerregistry"
+                    and eq(prop(p, "properties.pricingTier"), "Standard")]
+        if registry and not any(eq(prop(p, "properties.pricingTier"), "Standard") for p in plans):
+            for p in registry:
+                yield Passed(p, f"Defender for Container Registries (legacy plan) scans registry images{where}")
+            continue
+        if not plans:
+            na = absent(inv, "Defender for Containers pricing")
+            if na:
+                raise na
+            yield Violation(f"no Defender for Containers pricing{where} (the plan is off)", resource=subject)
+            continue
+        for p in plans:
+            tier = prop(p, "properties.pricingTier")
+            if eq(tier, "Standard"):
+                yield Passed(p, f"Defender for Containers is Standard{where}")
+            else:
+                yield Violation(f"Defender for Containers pricing tier is {tier or 'not set'}{where}", resource=p,
+                                path=path_of(p, "properties.pricingTier"))

@@ -8,14 +8,14 @@ from auditor.api import Context, NotAssessed, Params, Passed, Resource, Violatio
 from auditor.azure import (
     PRICING,
     SECURITY_CONTACT,
-    absent,
     as_bool,
     eq,
     find,
     need,
-    of_kind,
     path_of,
+    per_subscription,
     prop,
+    subscription_resource,
     template_only,
 )
 from auditor.inventory import Inventory
@@ -67,34 +67,39 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
     on what they deploy; absent pricings or contacts in templates are not assessed."""
     p: DefenderParams = ctx.params
     need(inv, "pricings", "securityContacts")
-    by_name: dict[str, list[Resource]] = {}
-    for pr in of_kind(inv, PRICING):
-        by_name.setdefault(pr.name.rsplit("/", 1)[-1].lower(), []).append(pr)
     tpl = template_only(inv)
+    contacts_by_sub = dict(per_subscription(inv, SECURITY_CONTACT))
     out: list[Violation | Passed] = []
-    missing_evidence = []
-    for plan in p.plans:
-        found = by_name.get(plan.lower(), [])
-        if not found:
+    missing_evidence: list[str] = []
+    for sub, pricings in per_subscription(inv, PRICING):
+        where = f" in subscription {sub}" if sub else ""
+        subject = subscription_resource(inv, sub) if sub else None
+        by_name: dict[str, list[Resource]] = {}
+        for pr in pricings:
+            by_name.setdefault(pr.name.rsplit("/", 1)[-1].lower(), []).append(pr)
+        for plan in p.plans:
+            found = by_name.get(plan.lower(), [])
+            if not found:
+                if tpl:
+                    missing_evidence.append(plan)
+                else:
+                    out.append(Violation(f"Defender plan {plan} is off (no pricing){where}", resource=subject))
+            for pr in found:
+                tier, path = find(pr, "properties.pricingTier")
+                if eq(tier, "Standard"):
+                    out.append(Passed(pr, f"Defender plan {plan} is Standard{where}"))
+                else:
+                    out.append(Violation(f"Defender plan {plan} is {tier or 'not set'}{where}", resource=pr,
+                                         path=path or path_of(pr, "properties.pricingTier")))
+        contacts = contacts_by_sub.get(sub, [])
+        if not contacts:
             if tpl:
-                missing_evidence.append(plan)
+                missing_evidence.append("security contact")
             else:
-                out.append(Violation(f"Defender plan {plan} is off (no pricing)"))
-        for pr in found:
-            tier, path = find(pr, "properties.pricingTier")
-            if eq(tier, "Standard"):
-                out.append(Passed(pr, f"Defender plan {plan} is Standard"))
-            else:
-                out.append(Violation(f"Defender plan {plan} is {tier or 'not set'}", resource=pr,
-                                     path=path or path_of(pr, "properties.pricingTier")))
-    contacts = of_kind(inv, SECURITY_CONTACT)
-    if not contacts:
-        if absent(inv, "security contact"):
-            missing_evidence.append("security contact")
-        else:
-            out.append(Violation("no security contact: Defender alerts reach nobody"))
-    elif not any(_contact_ok(c) for c in contacts):
-        out.append(Violation("no security contact has an email with alert notifications on", resource=contacts[0]))
+                out.append(Violation(f"no security contact{where}: Defender alerts reach nobody", resource=subject))
+        elif not any(_contact_ok(c) for c in contacts):
+            out.append(Violation(f"no security contact{where} has an email with alert notifications on",
+                                 resource=contacts[0]))
     if missing_evidence and not any(isinstance(o, Violation) for o in out):
         raise NotAssessed(f"the templates deploy no {', '.join(missing_evidence)}; scan the subscription")
     yield from out
