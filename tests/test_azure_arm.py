@@ -274,3 +274,25 @@ def test_bicep_is_compiled_when_the_cli_exists(tmp_path: Path, monkeypatch: pyte
 
 def test_loader_options_type() -> None:
     assert LoadOptions(parameters=("a.json",)).parameters == ("a.json",)
+
+
+def test_property_copy_loops_and_computed_keys(tmp_path: Path) -> None:
+    doc = {"$schema": SCHEMA, "parameters": {"count": {"type": "int", "defaultValue": 2},
+                                             "ownerTag": {"type": "string", "defaultValue": "owner"}},
+           "resources": [{"type": "Microsoft.ContainerInstance/containerGroups", "apiVersion": "2023-05-01",
+                          "name": "cg", "tags": {"[parameters('ownerTag')]": "ml", "environment": "dev"},
+                          "properties": {"osType": "Linux", "copy": [{
+                              "name": "containers", "count": "[parameters('count')]",
+                              "input": {"name": "[format('c{0}', copyIndex('containers'))]",
+                                        "properties": {"image": "[if(equals(copyIndex('containers'), 0), "
+                                                                "'nginx:1.27', 'busybox')]"}}}]}}]}
+    path = write(tmp_path, "cg.json", doc)
+    res = load(path).resources[0]
+    assert [(c["name"], c["properties"]["image"]) for c in res.data["properties"]["containers"]] == \
+        [("c0", "nginx:1.27"), ("c1", "busybox")]
+    assert dict(res.data["tags"]) == {"owner": "ml", "environment": "dev"}
+    report = run_scan(ScanOptions(inputs=(str(path),), select=("AZ004", "AZ032")))
+    assert sorted((f.rule, f.status, f.message, f.location.line) for f in report.findings) == [
+        ("AZ004", "fail", "container c1 image busybox has no tag or digest", _line_of(path, '"image"')),
+        ("AZ032", "pass", "Resource lacks the cost-allocation tags", _line_of(path, '"Microsoft.ContainerInstance') - 1),
+    ]

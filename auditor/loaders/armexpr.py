@@ -182,9 +182,19 @@ class Evaluator:
         if isinstance(raw, LineMap):
             lm = LineMap(raw.line)
             for k, v in raw.items():
-                lm[k] = self.evaluate(v, depth + 1)
+                key = k
+                if is_expression(k):  # an object key computed by an expression (tag names, identities)
+                    got = self.expression(k)
+                    key = str(got) if isinstance(got, str) else k
+                if k == "copy" and isinstance(v, list):  # property copy loops: "copy": [{name, count, input}]
+                    for loop in v:
+                        if isinstance(loop, Mapping) and isinstance(loop.get("name"), str):
+                            lm[loop["name"]] = self._property_copy(loop, depth)
+                            lm.key_lines[loop["name"]] = raw.key_lines.get(k, raw.line or 0)
+                    continue
+                lm[key] = self.evaluate(v, depth + 1)
                 if k in raw.key_lines:
-                    lm.key_lines[k] = raw.key_lines[k]
+                    lm.key_lines[key] = raw.key_lines[k]
             return lm
         if isinstance(raw, Mapping):
             return {k: self.evaluate(v, depth + 1) for k, v in raw.items()}
@@ -196,6 +206,17 @@ class Evaluator:
         if isinstance(raw, list):
             return [self.evaluate(v, depth + 1) for v in raw]
         return raw
+
+    def _property_copy(self, loop: Mapping[str, Any], depth: int) -> Any:
+        name = str(loop["name"])
+        count = self.evaluate(loop.get("count"), depth + 1)
+        if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 800:
+            return Unresolved(f"[copy {name}]", f"property copy loop {name!r} has no known count")
+        out = LineList(getattr(loop, "line", None))
+        for i in range(count):
+            out.append(self.with_copy(name, i).evaluate(loop.get("input"), depth + 1))
+            out.item_lines.append(getattr(loop, "line", None) or 0)
+        return out
 
     def expression(self, text: str) -> Any:
         try:
