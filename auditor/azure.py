@@ -358,3 +358,41 @@ def per_subscription(inv: Inventory, *kinds: str) -> list[tuple[str | None, list
         return [(None, found)]
     return [(sub, [r for r in found if (subscription_of(r.uid) or "").lower() == sub.lower()])
             for sub in subscriptions(inv)]
+
+
+# ---- secrets in live data -------------------------------------------------------------------------
+REDACTED = "auditor-redacted:"
+
+
+def redact_env(data: Any) -> Any:
+    """Replace secret-looking literal values in container env lists (ACI, Container Apps) and Container App
+    secrets with a marker keeping only the kind and length, so snapshots of live data never hold a secret
+    and AZ013 still sees one."""
+    from auditor.secrets import find_secret
+
+    def fix(entries: Any, key: str) -> None:
+        for e in items(entries):
+            if isinstance(e, dict) and isinstance(e.get(key), str):
+                hit = find_secret(str(e.get("name") or ""), e[key])
+                if hit is not None:
+                    e[key] = f"{REDACTED}{hit.kind}:{hit.length}"
+
+    props = data.get("properties") if isinstance(data, dict) else None
+    if not isinstance(props, dict):
+        return data
+    for c in items(props.get("containers")) + items(props.get("initContainers")):
+        fix((c.get("properties") or {}).get("environmentVariables") if isinstance(c, dict) else None, "value")
+    template: dict[str, Any] = props["template"] if isinstance(props.get("template"), dict) else {}
+    for c in items(template.get("containers")) + items(template.get("initContainers")):
+        fix(c.get("env") if isinstance(c, dict) else None, "value")
+    config: dict[str, Any] = props["configuration"] if isinstance(props.get("configuration"), dict) else {}
+    fix(config.get("secrets"), "value")
+    return data
+
+
+def redacted_hit(value: Any) -> tuple[str, int] | None:
+    """(kind, length) when `value` is a marker left by redact_env."""
+    if isinstance(value, str) and value.startswith(REDACTED):
+        kind, _, length = value[len(REDACTED):].rpartition(":")
+        return kind, int(length) if length.isdigit() else 0
+    return None

@@ -257,10 +257,14 @@ def test_record_then_replay_judges_identically(served: AzureServer, certs: Any, 
     assert proc.returncode == 0, proc.stderr
     snap = json.loads(out.read_text())
     assert snap["format"] == "auditor-inventory/v1" and len(snap["resources"]) > 400
+    assert "Sup3r-Secret-Value-42" not in out.read_text()  # the live ACI secret never reaches the disk
     replay = run_scan(ScanOptions(inputs=(str(out),), select=("azure",)))
     live = _judge(_collect(served))
     key = lambda r: sorted((f.rule, f.status, f.resource, f.message) for f in r.findings)  # noqa: E731
     assert key(replay) == key(live)
+    az013 = [(f.status, f.message, f.evidence) for f in replay.findings if f.rule == "AZ013" and f.status == "fail"]
+    assert az013 == [("fail", "environment variable DB_PASSWORD holds a plaintext secret (literal value of "
+                              "secret-named DB_PASSWORD)", "<redacted literal value of secret-named DB_PASSWORD, 21 chars>")]
 
 
 def test_several_subscriptions_in_one_graph_query_judged_each(certs: tuple[Path, Path, Path],

@@ -40,6 +40,7 @@ from auditor.azure import (
     VAULT,
     canonical_type,
     make_resource,
+    redact_env,
 )
 from auditor.loaders import LoadResult
 from auditor.model import InputError, Location, Resource
@@ -493,7 +494,7 @@ def collect(ref: str, options: Mapping[str, Any]) -> LoadResult:
             if str(row.get("type", "")).lower() == "microsoft.security/assessments":
                 resources.append(_resource(normalise(dict(row, type="Microsoft.Security/assessments")), sub))
                 continue
-            resources.append(_resource(normalise(row), sub, str(row.get("type") or "")))
+            resources.append(_resource(redact_env(normalise(row)), sub, str(row.get("type") or "")))
         for s in subs:
             states[s.lower()].update(resources="collected", assessments="collected")
     except Exception as exc:

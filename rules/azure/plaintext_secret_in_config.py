@@ -18,6 +18,7 @@ from auditor.azure import (
     find,
     is_kind,
     items,
+    redacted_hit,
 )
 from auditor.model import PathKey
 from auditor.secrets import find_secret, secret_name
@@ -105,6 +106,11 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
             continue
         if isinstance(value, Secure):
             yield Violation(f"{what} {name} gets a secure parameter as a plain value", path=path)
+            continue
+        marker = redacted_hit(value)
+        if marker is not None:  # a live value the collector redacted before storing it
+            yield Violation(f"{what} {name} holds a plaintext secret ({marker[0]})", path=path,
+                            evidence=f"<redacted {marker[0]}, {marker[1]} chars>")
             continue
         if isinstance(value, Unresolved):
             if secret_name(name):
