@@ -30,9 +30,11 @@ from urllib.parse import urlsplit
 
 from auditor.azure import (
     AKS,
+    BUDGET,
     DIAGNOSTIC_SETTING,
     ML_SCHEDULE,
     ML_WORKSPACE,
+    RESOURCE_GROUP,
     STATUS_KIND,
     STORAGE,
     SUBSCRIPTION,
@@ -41,6 +43,7 @@ from auditor.azure import (
     canonical_type,
     make_resource,
     redact_env,
+    subscription_of,
 )
 from auditor.loaders import LoadResult
 from auditor.model import InputError, Location, Resource
@@ -422,11 +425,16 @@ def _sub_datasets(session: Session, sub: str) -> tuple[list[Resource], dict[str,
 
 def _per_resource(session: Session, resources: list[Resource], subs: list[str]
                   ) -> tuple[list[Resource], dict[str, dict[str, str]], list[InputError]]:
-    """Diagnostic settings of sensitive resources and Azure ML schedules, batched."""
+    """Diagnostic settings of sensitive resources, Azure ML schedules, and the budgets of resource groups in
+    subscriptions without a subscription budget, batched."""
     diag_paths: dict[str, str] = {}
     ml_paths: dict[str, str] = {}
+    budget_paths: dict[str, str] = {}
+    with_budget = {(subscription_of(r.uid) or "").lower() for r in resources if r.kind == BUDGET}
     for r in resources:
         sub = (r.uid.split("/") + ["", "", ""])[2]
+        if r.kind == RESOURCE_GROUP and sub.lower() not in with_budget:
+            budget_paths[f"{r.uid}/providers/Microsoft.Consumption/budgets?api-version={API['budgets']}"] = sub
         if r.kind in DIAG_KINDS:
             diag_paths[f"{r.uid}/providers/Microsoft.Insights/diagnosticSettings?api-version={API['diagnosticSettings']}"] = sub
             if r.kind == STORAGE:
@@ -435,12 +443,13 @@ def _per_resource(session: Session, resources: list[Resource], subs: list[str]
                                f"?api-version={API['diagnosticSettings']}"] = sub
         elif r.kind == ML_WORKSPACE:
             ml_paths[f"{r.uid}/schedules?api-version={API['mlSchedules']}"] = sub
-    answers = session.batch_get(list(diag_paths) + list(ml_paths)) if diag_paths or ml_paths else {}
+    wanted = list(diag_paths) + list(ml_paths) + list(budget_paths)
+    answers = session.batch_get(wanted) if wanted else {}
     out: list[Resource] = []
     states: dict[str, dict[str, str]] = {s.lower(): {} for s in subs}
     errors: list[InputError] = []
     for paths, dataset, rtype in ((diag_paths, "diagnosticSettings", DIAGNOSTIC_SETTING),
-                                  (ml_paths, "mlSchedules", ML_SCHEDULE)):
+                                  (ml_paths, "mlSchedules", ML_SCHEDULE), (budget_paths, "budgets", BUDGET)):
         for path, sub in paths.items():
             status, content = answers.get(path, (0, None))
             st = states.setdefault(sub.lower(), {})
@@ -448,8 +457,8 @@ def _per_resource(session: Session, resources: list[Resource], subs: list[str]
                 for item in content.get("value", []):
                     out.append(_resource(normalise(dict(item, type=rtype)), sub))
                 st.setdefault(dataset, "collected")
-            elif status == 404 and dataset == "diagnosticSettings" and "Services/default" in path:
-                continue  # that storage service does not exist on this account
+            elif status == 404 and (dataset == "budgets" or "Services/default" in path):
+                continue  # that storage service does not exist on this account / the group is gone
             else:
                 err = DatasetError(dataset, status or None, str((content or {}).get("error", {}).get("message", "")
                                                                 if isinstance(content, Mapping) else "no answer"))
