@@ -296,3 +296,27 @@ def test_property_copy_loops_and_computed_keys(tmp_path: Path) -> None:
         ("AZ004", "fail", "container c1 image busybox has no tag or digest", _line_of(path, '"image"')),
         ("AZ032", "pass", "Resource lacks the cost-allocation tags", _line_of(path, '"Microsoft.ContainerInstance') - 1),
     ]
+
+
+def test_nested_deployment_into_a_named_resource_group(tmp_path: Path) -> None:
+    sub_schema = "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#"
+    inner = {"$schema": SCHEMA, "resources": [
+        {"type": "Microsoft.KeyVault/vaults", "apiVersion": "2023-07-01", "name": "kv", "properties": {}},
+        {"type": "Microsoft.Insights/diagnosticSettings", "apiVersion": "2021-05-01-preview", "name": "audit",
+         "scope": "[resourceId('Microsoft.KeyVault/vaults', 'kv')]", "properties": {}}]}
+    doc = {"$schema": sub_schema, "parameters": {"rg": {"type": "string", "defaultValue": "ml-prod"}}, "resources": [
+        {"type": "Microsoft.Resources/resourceGroups", "apiVersion": "2022-09-01", "name": "[parameters('rg')]",
+         "location": "westeurope"},
+        {"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "app",
+         "resourceGroup": "[parameters('rg')]",
+         "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"}, "template": inner}}]}
+    inv = load(write(tmp_path, "sub.json", doc))
+    assert [(r.kind, r.uid) for r in inv.resources if r.kind != "Microsoft.Resources/deployments"] == [
+        ("Microsoft.Resources/resourceGroups", "/subscriptions/{subscriptionId}/resourceGroups/ml-prod"),
+        ("Microsoft.KeyVault/vaults",
+         "/subscriptions/{subscriptionId}/resourceGroups/ml-prod/providers/Microsoft.KeyVault/vaults/kv"),
+        ("Microsoft.Insights/diagnosticSettings",
+         "/subscriptions/{subscriptionId}/resourceGroups/ml-prod/providers/Microsoft.KeyVault/vaults/kv/providers/"
+         "Microsoft.Insights/diagnosticSettings/audit"),
+    ]
+    assert inv.resources[2].namespace == "ml-prod"

@@ -249,8 +249,13 @@ class _Walker:
         opts = props.get("expressionEvaluationOptions")
         scope = str(opts.get("scope", "outer")).lower() if isinstance(opts, Mapping) else "outer"
         inner_level = level
-        if data.get("subscriptionId") is not None or data.get("resourceGroup") is not None:
-            inner_level = "resourceGroup" if data.get("resourceGroup") is not None else "subscription"
+        rg = data.get("resourceGroup")
+        if isinstance(rg, str) and rg and not isinstance(rg, Unresolved):
+            inner_level = f"resourceGroup:{rg}"
+        elif rg is not None:
+            inner_level = "resourceGroup"
+        elif data.get("subscriptionId") is not None:
+            inner_level = "subscription"
         if scope == "inner":
             values: dict[str, Any] = {}
             given = props.get("parameters")

@@ -28,6 +28,9 @@ class ExprError(ValueError):
 
 
 def scope_prefix(level: str) -> str:
+    """Id prefix of a deployment scope; "resourceGroup:NAME" names the group (nested deployments)."""
+    if level.startswith("resourceGroup:"):
+        return f"/subscriptions/{{subscriptionId}}/resourceGroups/{level.split(':', 1)[1]}"
     if level == "subscription":
         return "/subscriptions/{subscriptionId}"
     if level == "managementGroup":
@@ -313,7 +316,9 @@ class Evaluator:
             return None
         unresolved = _unresolved_in(args)
         if name == "resourcegroup":
-            return {"id": scope_prefix("resourceGroup"), "name": "{resourceGroupName}",
+            rg_name = self.level.split(":", 1)[1] if self.level.startswith("resourceGroup:") else "{resourceGroupName}"
+            return {"id": scope_prefix(self.level if self.level.startswith("resourceGroup") else "resourceGroup"),
+                    "name": rg_name,
                     "location": "{resourceGroupLocation}", "type": "Microsoft.Resources/resourceGroups",
                     "properties": {"provisioningState": "Succeeded"}, "tags": {}}
         if name == "subscription":
