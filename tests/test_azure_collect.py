@@ -84,7 +84,8 @@ def test_collects_every_dataset_with_paging(served: AzureServer) -> None:
     assert kinds.count("Microsoft.Authorization/roleAssignments") == 3  # 2 pages of 2, via nextLink
     assert kinds.count("Microsoft.Security/pricings") == 3
     assert kinds.count("Microsoft.Insights/diagnosticSettings") == 5
-    assert len(result.resources) == rows + 3 + 1 + 3 + 1 + 1 + 5 + 1  # graph + ARM datasets + status
+    assert kinds.count("Microsoft.MachineLearningServices/workspaces/schedules") == 1  # read through /batch
+    assert len(result.resources) == rows + 3 + 1 + 3 + 1 + 1 + 5 + 1 + 1  # graph + ARM datasets + status
     # Resource Graph paged with $skipToken; ARM lists followed nextLink back to the loopback server
     assert served.count(r"^/providers/Microsoft.ResourceGraph/resources$") == math.ceil(rows / 150)
     assert served.count(r"/roleAssignments$") == 2
@@ -141,7 +142,9 @@ def test_estate_rules_judge_the_live_subscription(served: AzureServer) -> None:
         "AZ021": {"pass", "fail"},  # KeyVaults plan is Free
         "AZ022": {"fail"},  # no latency or error-rate alert
         "AZ024": {"pass", "fail"},  # the container groups carry no connection string
-        "AZ026": {"fail"}, "AZ027": {"not_assessed"}, "AZ028": {"not_assessed"},
+        "AZ026": {"fail"},
+        "AZ027": {"fail"},  # an Azure ML workspace without a model monitor
+        "AZ028": {"pass"},  # its weekly schedule retrains
         "AZ030": {"pass"}, "AZ031": {"pass"},
     }
 
@@ -326,4 +329,4 @@ def test_a_thousand_resources_take_few_calls(certs: tuple[Path, Path, Path], mon
         calls, inner = len(server.calls), server.inner_calls
     assert result.errors == []
     assert sum(1 for r in result.resources if r.extra.get("source") == "live") == len(result.resources)
-    assert (calls, inner) == (16, 138)
+    assert (calls, inner) == (16, 139)
