@@ -23,7 +23,6 @@ import yaml
 
 from auditor.azure import (
     DEPLOYMENT,
-    DIAGNOSTIC_SETTING,
     Secure,
     Unresolved,
     canonical_type,
@@ -179,10 +178,13 @@ class _Walker:
 
     def _one(self, raw: Mapping[str, Any], ev: Evaluator, level: str, depth: int,
              parent: tuple[str, str] | None) -> None:
+        conditional = None
         if "condition" in raw:
             cond = ev.value(raw["condition"])
             if cond is False or (isinstance(cond, str) and cond.lower() == "false"):
                 return
+            if isinstance(cond, Unresolved):
+                conditional = cond.reason  # may or may not be deployed: judged as if it were
         data = ev.evaluate(_shallow(raw))
         if not isinstance(data, LineMap):
             return
@@ -216,9 +218,6 @@ class _Walker:
             rid = f"{scope_prefix(level)}/unresolved-scope/providers/{rtype}/{name_s}"
         else:
             rid = build_id(level, rtype, name_s)
-        if canonical_type(rtype) == DIAGNOSTIC_SETTING and "/providers/" not in rid.lower().split(
-                "/providers/microsoft.insights/diagnosticsettings")[0] and level == "subscription":
-            pass  # subscription-level diagnostic setting (activity log export): id already /subscriptions/x/...
         data["type"] = rtype
         data["name"] = name_s
         data["id"] = rid
@@ -226,7 +225,8 @@ class _Walker:
         self.count += 1
         self.result.resources.append(make_resource(
             data, Location(self.file.rel, line), origin="file",
-            extra={"source": "template", "apiVersion": str(data.get("apiVersion") or ""), "level": level}))
+            extra={"source": "template", "apiVersion": str(data.get("apiVersion") or ""), "level": level,
+                   **({"condition": conditional} if conditional else {})}))
         children = raw.get("resources")
         if isinstance(children, list):
             for child in children:
