@@ -280,7 +280,8 @@ def test_property_copy_loops_and_computed_keys(tmp_path: Path) -> None:
     doc = {"$schema": SCHEMA, "parameters": {"count": {"type": "int", "defaultValue": 2},
                                              "ownerTag": {"type": "string", "defaultValue": "owner"}},
            "resources": [{"type": "Microsoft.ContainerInstance/containerGroups", "apiVersion": "2023-05-01",
-                          "name": "cg", "tags": {"[parameters('ownerTag')]": "ml", "environment": "dev"},
+                          "name": "cg", "location": "westeurope",
+                          "tags": {"[parameters('ownerTag')]": "ml", "environment": "dev"},
                           "properties": {"osType": "Linux", "copy": [{
                               "name": "containers", "count": "[parameters('count')]",
                               "input": {"name": "[format('c{0}', copyIndex('containers'))]",

@@ -120,11 +120,13 @@ def test_live_verdicts_agree_with_the_equivalent_templates(served: AzureServer) 
     # the verdicts themselves, for a few named resources
     assert {k: live[k] for k in [("AZ001", "mldatabad"), ("AZ001", "mldatagood"), ("AZ019", "mlkvbad"),
                                  ("AZ019", "mlkvgood"), ("AZ009", "6a1f0000-0000-4000-8000-000000000003"),
-                                 ("AZ013", "scorer-bad"), ("AZ013", "scorer-good"), ("AZ008", "7b2e0000-0000-4000-8000-000000000001")]} \
+                                 ("AZ013", "scorer-bad"), ("AZ013", "scorer-good"), ("AZ008", "7b2e0000-0000-4000-8000-000000000001"),
+                                 ("AZ004", "embedder"), ("AZ004", "scorer-good")]} \
         == {("AZ001", "mldatabad"): "fail", ("AZ001", "mldatagood"): "pass", ("AZ019", "mlkvbad"): "fail",
             ("AZ019", "mlkvgood"): "pass", ("AZ009", "6a1f0000-0000-4000-8000-000000000003"): "fail",
             ("AZ013", "scorer-bad"): "fail", ("AZ013", "scorer-good"): "pass",
-            ("AZ008", "7b2e0000-0000-4000-8000-000000000001"): "fail"}
+            ("AZ008", "7b2e0000-0000-4000-8000-000000000001"): "fail", ("AZ004", "embedder"): "fail",
+            ("AZ004", "scorer-good"): "pass"}
 
 
 ESTATE_ONLY = {"AZ005", "AZ007", "AZ010", "AZ014", "AZ020", "AZ021", "AZ022", "AZ024", "AZ026", "AZ027", "AZ028",

@@ -43,7 +43,14 @@ def _images(res: Resource) -> Iterator[tuple[str, Any, tuple[PathKey, ...]]]:
         for key in ("linuxFxVersion", "windowsFxVersion"):
             value, path = find(res, f"{prefix}.{key}", resolve=False)
             if isinstance(value, str) and value.upper().startswith("DOCKER|"):
-                yield key, Unresolved(value, value.reason) if isinstance(value, Unresolved) else value[7:], path
+                yield key, value[7:], path
+        # live sites (Resource Graph) carry them as name/value pairs in siteProperties
+        pairs, base = find(res, "properties.siteProperties.properties", resolve=False)
+        for i, pair in enumerate(items(pairs)):
+            name, value = find(pair, "name", resolve=False)[0], find(pair, "value", resolve=False)[0]
+            if str(name).lower() in ("linuxfxversion", "windowsfxversion") and isinstance(value, str) \
+                    and value.upper().startswith("DOCKER|"):
+                yield str(name), value[7:], (*base, i)
 
 
 @rule(

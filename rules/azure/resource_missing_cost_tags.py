@@ -25,8 +25,14 @@ class TagParams(Params):
 
 
 def _taggable(res: Resource) -> bool:
+    """Tracked resources carry tags: every Resource Graph row, and template resources with a location
+    (proxy children such as blob services, subnets or agent pools have none)."""
     kind = res.kind.lower()
-    return kind not in UNTAGGABLE and (kind.count("/") == 1 or kind == RESOURCE_GROUP.lower())
+    if kind in UNTAGGABLE:
+        return False
+    if res.extra.get("source") == "live" or res.origin != "file":
+        return True
+    return find(res, "location")[0] is not None or kind == RESOURCE_GROUP.lower()
 
 
 @rule(
@@ -46,9 +52,9 @@ def _taggable(res: Resource) -> bool:
     ),
 )
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
-    """Top-level resources and resource groups (extension resources such as role assignments and
-    diagnostic settings excepted) must carry every tag in `tags` (default owner, environment), matched
-    case-insensitively, with a non-empty value."""
+    """Tracked resources and resource groups (in templates: those with a location; extension resources such
+    as role assignments and diagnostic settings excepted) must carry every tag in `tags` (default owner,
+    environment), matched case-insensitively, with a non-empty value."""
     p: TagParams = ctx.params
     tags, path = find(res, "tags")
     if not isinstance(tags, Mapping):
