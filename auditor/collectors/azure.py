@@ -16,7 +16,6 @@ Retries: azure-core's policy honours Retry-After on 429/503 and backs off on 5xx
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import threading
@@ -213,7 +212,8 @@ class Session:
         self.credential = credential
         limit = _rate_policy(RateLimiter())
         self.common: dict[str, Any] = {"base_url": cfg.arm, "credential_scopes": [cfg.scope],
-                                       "per_retry_policies": [limit], **cfg.retry}
+                                       "per_retry_policies": [limit], "connection_timeout": 30,
+                                       "read_timeout": 120, **cfg.retry}
         self.rest: Any = ARMPipelineClient(base_url=cfg.arm, policies=[
             UserAgentPolicy(user_agent="auditor-collector"),
             RetryPolicy(**cfg.retry),
@@ -244,7 +244,7 @@ class Session:
         from azure.core.exceptions import HttpResponseError
         from azure.core.rest import HttpRequest
 
-        resp = self.rest.send_request(HttpRequest("GET", self._url(path)))
+        resp = self.rest.send_request(HttpRequest("GET", self._url(path)), connection_timeout=30, read_timeout=120)
         if resp.status_code >= 400:
             raise HttpResponseError(response=resp)
         return resp.json()
@@ -542,6 +542,3 @@ def _progress(enabled: bool) -> Callable[[str], None]:
             sys.stderr.flush()
     return show
 
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, default=str)
