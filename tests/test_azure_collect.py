@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from azure_server import CLIENT_ID, CLIENT_SECRET, TENANT, AzureServer, Fault, load_recording, make_certs
-from conftest import run_cli
+from conftest import run_cli, scan_json
 
 from auditor.collectors.azure import Settings, collect
 from auditor.inventory import Inventory
@@ -267,6 +267,10 @@ def test_record_then_replay_judges_identically(served: AzureServer, certs: Any, 
     live = _judge(_collect(served))
     key = lambda r: sorted((f.rule, f.status, f.resource, f.message) for f in r.findings)  # noqa: E731
     assert key(replay) == key(live)
+    # the CLI's live scan of the same subscription agrees too
+    code, doc = scan_json(f"azure:{SUB}", "--arm-endpoint", served.url, "--select", "azure")
+    assert code == 1 and not doc["gate"]["passed"]
+    assert sorted((f["rule"], f["status"], f["resource"], f["message"]) for f in doc["findings"]) == key(replay)
     az013 = [(f.status, f.message, f.evidence) for f in replay.findings if f.rule == "AZ013" and f.status == "fail"]
     assert az013 == [("fail", "environment variable DB_PASSWORD holds a plaintext secret (literal value of "
                               "secret-named DB_PASSWORD)", "<redacted literal value of secret-named DB_PASSWORD, 21 chars>")]
