@@ -336,3 +336,12 @@ def test_a_thousand_resources_take_few_calls(certs: tuple[Path, Path, Path], mon
     assert result.errors == []
     assert sum(1 for r in result.resources if r.extra.get("source") == "live") == len(result.resources)
     assert (calls, inner) == (16, 139)
+
+
+def test_graph_query_filters_are_quoted() -> None:
+    from auditor.collectors.azure import graph_query
+
+    q = graph_query(Settings.from_options("s", {"tags": ("owner", "env=it's"), "resource_groups": ("rg1", "rg'2")}))
+    assert q.startswith("resources | where resourceGroup in~ ('rg1', 'rg\\'2') | where isnotempty(tostring(tags['owner']))"
+                        " | where tostring(tags['env']) =~ 'it\\'s' | project ")
+    assert "type =~ 'microsoft.resources/subscriptions/resourcegroups' and name in~ ('rg1', 'rg\\'2')" in q

@@ -344,7 +344,10 @@ def graph_query(cfg: Settings) -> str:
     if cfg.resource_groups:
         filters += f" | where resourceGroup in~ ({', '.join(_kql_str(g) for g in cfg.resource_groups)})"
     for k, v in cfg.tags:
-        filters += f" | where tostring(tags[{_kql_str(k)}]) =~ {_kql_str(v)}"
+        if v:
+            filters += f" | where tostring(tags[{_kql_str(k)}]) =~ {_kql_str(v)}"
+        else:  # --tag KEY: the tag is present with any value
+            filters += f" | where isnotempty(tostring(tags[{_kql_str(k)}]))"
     rg_filter = ""
     if cfg.resource_groups:
         rg_filter = f" and name in~ ({', '.join(_kql_str(g) for g in cfg.resource_groups)})"
