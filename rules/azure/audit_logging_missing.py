@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.api import Context, Resource, Violation, rule
+from auditor.api import Context, NotAssessed, Resource, Violation, rule
 from auditor.azure import (
     AKS,
     DIAGNOSTIC_SETTING,
@@ -69,9 +69,14 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     must send an audit category (Key Vault AuditEvent, storage StorageRead/Write/Delete, AKS kube-audit, or the
     audit/allLogs groups) to a workspace, storage account, event hub or partner."""
     need(ctx.inventory, "diagnosticSettings")
-    good, weak = audit_settings(res, of_kind(ctx.inventory, DIAGNOSTIC_SETTING))
+    settings = of_kind(ctx.inventory, DIAGNOSTIC_SETTING)
+    good, weak = audit_settings(res, settings)
     if good:
         return
+    unknown = [d.name for d in settings if "/unresolved-scope/" in d.uid or "[" in d.uid]
+    if unknown or "[" in res.uid:
+        raise NotAssessed("the resource or a diagnostic setting's scope is only named at deployment "
+                          f"({', '.join(unknown) or res.name}): cannot match them")
     if weak:
         yield Violation(f"diagnostic setting(s) {', '.join(weak)} send no audit logs to a destination")
     else:
