@@ -26,6 +26,7 @@ from azure_server import (  # noqa: E402
     CLIENT_SECRET,
     TENANT,
     AzureServer,
+    Fault,
     add_estate,
     load_recording,
     make_certs,
@@ -40,11 +41,14 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--resources", type=int, default=1000)
     ap.add_argument("--latency", type=float, default=0.05)
+    ap.add_argument("--no-batch", action="store_true", help="the server refuses /batch: single GETs (fallback)")
     args = ap.parse_args()
     certs = make_certs(Path(tempfile.mkdtemp(prefix="auditor-bench-")))
     rec = load_recording(SUB)
     add_estate(rec, SUB, args.resources)
     with AzureServer(rec, certs, latency=args.latency) as server:
+        if args.no_batch:
+            server.fault(r"^/batch$", Fault(404, {"error": {"code": "NotFound", "message": "no batch"}}, times=-1))
         os.environ.update(AZURE_TENANT_ID=TENANT, AZURE_CLIENT_ID=CLIENT_ID, AZURE_CLIENT_SECRET=CLIENT_SECRET,
                           AZURE_AUTHORITY_HOST=server.url, REQUESTS_CA_BUNDLE=str(certs[0]),
                           NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
@@ -62,7 +66,7 @@ def main() -> int:
           f"at {args.latency * 1000:.0f} ms per call")
     for path, n in sorted(by_path.items()):
         print(f"  {n:3d}  {path}")
-    ok = calls < 30 and wall < 5 and not result.errors
+    ok = (calls < 30 or args.no_batch) and wall < 5 and not result.errors
     print("targets (< 30 calls, < 5 s):", "met" if ok else "NOT met")
     return 0 if ok else 1
 

@@ -345,3 +345,20 @@ def test_graph_query_filters_are_quoted() -> None:
     assert q.startswith("resources | where resourceGroup in~ ('rg1', 'rg\\'2') | where isnotempty(tostring(tags['owner']))"
                         " | where tostring(tags['env']) =~ 'it\\'s' | project ")
     assert "type =~ 'microsoft.resources/subscriptions/resourcegroups' and name in~ ('rg1', 'rg\\'2')" in q
+
+
+def test_rate_limiter_spaces_calls_beyond_the_burst() -> None:
+    from auditor.collectors.azure import RateLimiter
+
+    class Tight(RateLimiter):
+        LIMITS = {"graph": (2, 0.5), "arm": (2, 0.5)}  # 2 at once, then one every 0.25 s
+
+    limiter = Tight()
+    start = time.perf_counter()
+    for _ in range(4):
+        limiter.acquire("graph")
+    elapsed = time.perf_counter() - start
+    assert 0.45 <= elapsed < 1.5
+    start = time.perf_counter()
+    limiter.acquire("arm")  # another family has its own bucket
+    assert time.perf_counter() - start < 0.05

@@ -87,7 +87,8 @@ DIAG_KINDS = (VAULT, STORAGE, AKS)
 class RateLimiter:
     """Token buckets per API family, shared by every client of a collection (thread-safe)."""
 
-    LIMITS = {"graph": (15, 5.0), "arm": (40, 2.0)}  # (burst, seconds to refill it): ARG allows 15 per 5 s
+    # (burst, seconds to refill it): Resource Graph allows 15 queries per 5 s; ARM reads refill 25/s from 250
+    LIMITS = {"graph": (15, 5.0), "arm": (250, 10.0)}
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
