@@ -11,7 +11,7 @@ from auditor.inventory import Inventory
 
 @rule(
     code="AZ028",
-    name="no-scheduled-retraining",
+    name="ml-retraining-not-scheduled",
     title="No Azure ML schedule retrains the model",
     controls=["CICD-SCHEDULED-RETRAINING"],
     target="azure",

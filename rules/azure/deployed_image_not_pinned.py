@@ -55,7 +55,7 @@ def _images(res: Resource) -> Iterator[tuple[str, Any, tuple[PathKey, ...]]]:
 
 @rule(
     code="AZ004",
-    name="image-not-pinned",
+    name="deployed-image-not-pinned",
     title="Deployed container image is not pinned to a version",
     controls=["REPRO-IMAGE-PINNED"],
     target="azure",
