@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from azure_server import (  # noqa: E402
+from tests.azure_server import (  # noqa: E402
     CLIENT_ID,
     CLIENT_SECRET,
     TENANT,

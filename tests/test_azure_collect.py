@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from azure_server import CLIENT_ID, CLIENT_SECRET, TENANT, AzureServer, Fault, load_recording, make_certs
-from conftest import run_cli, scan_json
+from tests.azure_server import CLIENT_ID, CLIENT_SECRET, TENANT, AzureServer, Fault, load_recording, make_certs
+from tests.conftest import run_cli, scan_json
 
 from auditor.collectors.azure import Settings, collect
 from auditor.inventory import Inventory
@@ -324,7 +324,7 @@ def test_resource_group_budgets_are_read_when_the_subscription_has_none(served: 
 
 def test_a_thousand_resources_take_few_calls(certs: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """The benchmark's shape without its latency: 1,000 resources, 90 of them needing per-resource reads."""
-    from azure_server import add_estate
+    from tests.azure_server import add_estate
 
     rec = load_recording(SUB)
     add_estate(rec, SUB, 1000)

@@ -27,7 +27,8 @@ spec:
 
 
 def _scan(cwd: Path, *extra: str) -> tuple[int, dict]:  # type: ignore[type-arg]
-    proc = run_cli("scan", ".", "--baseline", ".auditor-baseline.json", "--format", "json", *extra, cwd=cwd)
+    proc = run_cli("scan", ".", "--baseline", ".auditor-baseline.json", "--format", "json", "--select", "K8S001",
+                   *extra, cwd=cwd)
     assert proc.returncode in (0, 1), proc.stderr
     return proc.returncode, json.loads(proc.stdout)
 
@@ -35,7 +36,8 @@ def _scan(cwd: Path, *extra: str) -> tuple[int, dict]:  # type: ignore[type-arg]
 def test_baseline_gates_only_new_failures_and_counts_fixed(tmp_path: Path) -> None:
     tree = tmp_path / "repo"
     shutil.copytree(ROOT / "fixtures" / "example", tree)
-    created = run_cli("baseline", "create", ".", "--reason", "known debt, ticket ML-12", cwd=tree)
+    created = run_cli("baseline", "create", ".", "--reason", "known debt, ticket ML-12", "--select", "K8S001",
+                      cwd=tree)
     assert created.returncode == 0, created.stderr
     doc = json.loads((tree / ".auditor-baseline.json").read_text(encoding="utf-8"))
     assert doc["format"] == "auditor-baseline/v1"

@@ -23,7 +23,9 @@ FAMILY_TITLES = {"dockerfile": "Dockerfiles", "kubernetes": "Kubernetes", "azure
                  "image": "Container images", "pipeline": "CI/CD pipelines"}
 STATUS_ORDER = {"fail": 0, "error": 1, "not_assessed": 2, "suppressed": 3, "pass": 4}
 
-_SUB_RE = re.compile(r"/subscriptions/([^/]+)", re.IGNORECASE)
+# a real subscription id: templates carry placeholders such as {subscriptionId} that are no category
+_SUB_RE = re.compile(r"/subscriptions/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:/|$)",
+                     re.IGNORECASE)
 _UNSAFE_RE = re.compile(r"[^a-z0-9._~/-]+")
 
 
