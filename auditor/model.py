@@ -142,6 +142,7 @@ class Resource:
     suppressions: tuple[Suppression, ...] = ()
     build: Callable[[], Any] | None = None
     _data: Any = None
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def data(self) -> Any:
@@ -156,6 +157,15 @@ class Resource:
             return f"Dockerfile {self.name}"
         ns = f"{self.namespace}/" if self.namespace else ""
         return f"{self.kind} {ns}{self.name}"
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """A value derived from this resource's (immutable) body, computed once: helpers that many rules
+        call on the same resource (its pod spec, its containers) use it. Not for rule state."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
 
     def line_of(self, path: Sequence[PathKey]) -> int | None:
         line = line_at(self.data, path)

@@ -10,8 +10,8 @@ budget for aliases (computed without expanding, so a "billion laughs" is refused
 
 from __future__ import annotations
 
+import bisect
 import math
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -27,9 +27,6 @@ PLAIN = "auditor:plain"  # a plain scalar whose implicit type is resolved only w
 
 MAX_DEPTH = 200
 MAX_EXPANDED_NODES = 2_000_000
-# An alias is `*name` after start of line, white space or a flow indicator: a superset test that
-# lets the (costly) expansion check run only on documents that may contain aliases.
-_ALIAS_RE = re.compile(r"(?:^[ \t]*|[:\-\[{,?][ \t]+|[\[{,])\*[^\s\[\]{},]", re.MULTILINE)
 
 STR = "tag:yaml.org,2002:str"
 INT = "tag:yaml.org,2002:int"
@@ -185,17 +182,48 @@ class YamlDoc:
         return None if self.node is None else convert(self.node)
 
 
+def _alias_positions(text: str) -> list[int]:
+    """Offsets of every `*` that could start an alias: after start of line, white space following a
+    mapping/sequence/flow indicator, or a flow indicator; followed by an anchor character. A superset of
+    YAML's alias syntax, found with str.find (C speed) instead of a regex tried at every offset."""
+    out: list[int] = []
+    i = text.find("*")
+    while i != -1:
+        nxt = text[i + 1 : i + 2]
+        if nxt and nxt not in " \t\r\n[]{},":
+            j = i - 1
+            while j >= 0 and text[j] in " \t":
+                j -= 1
+            before = text[j] if j >= 0 else "\n"
+            if before in "\n\r[{," or (before in ":-?" and j < i - 1):
+                out.append(i)
+        i = text.find("*", i + 1)
+    return out
+
+
 def compose_documents(text: str, check_aliases: bool | None = None) -> Iterator[YamlDoc]:
     """Compose every document of `text` (C speed), refusing alias bombs before any expansion."""
-    if check_aliases is None:
-        check_aliases = _ALIAS_RE.search(text) is not None
+    alias_lines: list[int] = []  # 0-based lines that may hold an alias: only their documents are checked
+    if check_aliases is None or check_aliases:
+        positions = _alias_positions(text)
+        if positions:
+            line, last = 0, 0
+            for p in positions:  # positions ascend: count newlines between them (C speed)
+                line += text.count("\n", last, p)
+                last = p
+                if not alias_lines or alias_lines[-1] != line:
+                    alias_lines.append(line)
+        elif check_aliases:
+            alias_lines = [-1]
     loader = _Loader(text)
     try:
         index = 0
         while loader.check_node():
             node = loader.get_node()
-            if node is not None and check_aliases:
-                _expanded_size(node)
+            if node is not None and alias_lines:
+                first = bisect.bisect_left(alias_lines, node.start_mark.line)
+                if check_aliases or (first < len(alias_lines) and alias_lines[first] <= node.end_mark.line):
+                    _expanded_size(node)
             line = node.start_mark.line + 1 if node is not None else 1
             yield YamlDoc(node, index, line)
             index += 1

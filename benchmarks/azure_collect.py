@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
+from auditor.collectors.azure import collect  # noqa: E402
 from tests.azure_server import (  # noqa: E402
     CLIENT_ID,
     CLIENT_SECRET,
@@ -31,8 +32,6 @@ from tests.azure_server import (  # noqa: E402
     load_recording,
     make_certs,
 )
-
-from auditor.collectors.azure import collect  # noqa: E402
 
 SUB = "b3c4d5e6-0000-4000-8000-000000001000"
 

@@ -21,12 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from tests.k8s_live.cluster import KINDS, build_cluster, count  # noqa: E402
-from tests.k8s_live.server import ApiServer  # noqa: E402
-
 from auditor.collectors.kubernetes import collect  # noqa: E402
 from auditor.inventory import Inventory  # noqa: E402
 from auditor.scan import ScanOptions, judge  # noqa: E402
+from tests.k8s_live.cluster import KINDS, build_cluster, count  # noqa: E402
+from tests.k8s_live.server import ApiServer  # noqa: E402
 
 
 def run(namespaces: int = 32, runs: int = 3, workers: int = 4) -> dict[str, Any]:

@@ -10,14 +10,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.azure_server import CLIENT_ID, CLIENT_SECRET, TENANT, AzureServer, Fault, load_recording, make_certs
-from tests.conftest import run_cli, scan_json
 
 from auditor.collectors.azure import Settings, collect
 from auditor.inventory import Inventory
 from auditor.loaders import LoadResult
 from auditor.report import Report
 from auditor.scan import ScanOptions, judge, run_scan
+from tests.azure_server import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    TENANT,
+    AzureServer,
+    Fault,
+    load_recording,
+    make_certs,
+)
+from tests.conftest import run_cli, scan_json
 
 SUB = "3c1e4f00-5b2a-4d8e-9f10-0000000a2b3c"
 ROOT = Path(__file__).resolve().parent.parent

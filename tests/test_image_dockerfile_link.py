@@ -6,9 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from tests.images.builder import build, write_docker_archive
-
 from auditor.scan import ScanOptions, run_scan
+from tests.images.builder import build, write_docker_archive
 
 TODAY = dt.date(2026, 11, 25)
 DOCKERFILE = """\

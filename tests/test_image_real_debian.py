@@ -10,10 +10,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.images.builder import LayerBuilder, assemble, make_layer
-from tests.images.sources import write_as
 
 from auditor.collectors.image import collect
+from tests.images.builder import LayerBuilder, assemble, make_layer
+from tests.images.sources import write_as
 
 pytestmark = pytest.mark.skipif(shutil.which("dpkg-query") is None or not Path("/etc/debian_version").exists(),
                                 reason="needs a Debian host")

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.images.builder import Image, build, index_for, push, sha
-from tests.images.registry import REGISTRY_BIN, Registry, TokenServer, serve_fake, start_registry, with_token
-from tests.images.sources import write_as
 
 from auditor.collectors.image import collect
 from auditor.scan import ScanOptions, run_scan
+from tests.images.builder import Image, build, index_for, push, sha
+from tests.images.registry import REGISTRY_BIN, Registry, TokenServer, serve_fake, start_registry, with_token
+from tests.images.sources import write_as
 
 pytestmark = [pytest.mark.network,
               pytest.mark.skipif(REGISTRY_BIN is None, reason="docker-registry not installed (.ci/setup.d/images.sh)")]

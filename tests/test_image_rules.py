@@ -12,12 +12,12 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.images.builder import build
-from tests.images.sources import LOCAL_SOURCES, write_as
 
 from auditor.docs import fixture_files
 from auditor.registry import load_rules
 from auditor.scan import ScanOptions, run_scan
+from tests.images.builder import build
+from tests.images.sources import LOCAL_SOURCES, write_as
 
 TODAY = dt.date(2026, 11, 25)
 IMAGE_RULES = [r for r in load_rules().rules if r.meta.target == "image"]

@@ -10,11 +10,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.images.builder import build, write_oci_layout
-from tests.images.registry import REGISTRY_BIN, start_registry
 
 from auditor.collectors.image import collect
 from auditor.scan import ScanOptions, run_scan
+from tests.images.builder import build, write_oci_layout
+from tests.images.registry import REGISTRY_BIN, start_registry
 
 SKOPEO = shutil.which("skopeo")
 pytestmark = [pytest.mark.network, pytest.mark.skipif(SKOPEO is None or REGISTRY_BIN is None,

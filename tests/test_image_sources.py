@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from auditor.collectors.image import collect
+from auditor.scan import ScanOptions, run_scan
 from tests.images.builder import (
     LayerBuilder,
     add_files,
@@ -25,9 +28,6 @@ from tests.images.builder import (
     write_oci_layout,
 )
 from tests.images.sources import LOCAL_SOURCES, write_as
-
-from auditor.collectors.image import collect
-from auditor.scan import ScanOptions, run_scan
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "rules"

@@ -18,13 +18,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.k8s_live.cluster import KINDS, build_cluster, count
-from tests.k8s_live.server import ApiServer
 
 from auditor.collectors.kubernetes import collect, not_listed
 from auditor.inventory import Inventory
 from auditor.model import InputError
 from auditor.scan import ScanOptions, judge
+from tests.k8s_live.cluster import KINDS, build_cluster, count
+from tests.k8s_live.server import ApiServer
 
 CLUSTER = build_cluster()
 OWNED = {"Pod", "ReplicaSet", "Job"}

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tests.k8s_live.cluster import KINDS, build_cluster
 from tests.k8s_live.server import ApiServer
 
