@@ -82,7 +82,7 @@ def render(report: Report, options: RenderOptions) -> str:
         console.print(Text(f"{titles.get(sid, sid)}", style="bold underline"))
         for f in items:
             line = Text("  ")
-            line.append(f"{f.status.upper():<12}", style=_STATUS_STYLE.get(f.status, ""))
+            line.append(f"{f.status.upper():<14}", style=_STATUS_STYLE.get(f.status, ""))
             line.append(f"{f.severity:<9}", style=_SEV_STYLE.get(f.severity, ""))
             line.append(f"{f.rule} ", style="bold")
             line.append(f"{_where(f)}  {f.resource}: {f.message}")
