@@ -547,10 +547,17 @@ def commands(inst: Instruction) -> list[ShellCommand]:
     """Every simple command a RUN instruction executes (empty for other instructions)."""
     if inst.cmd != "RUN":
         return []
+    return list(_commands_cached(inst.value, inst.heredocs, inst.json_args))
+
+
+@lru_cache(maxsize=8192)
+def _commands_cached(value: str, heredocs: tuple[str, ...], json_args: tuple[str, ...] | None) -> tuple[ShellCommand, ...]:
+    # keyed by the text (str hashes are cached), not by the Instruction (a dataclass hash over every field)
+    inst = Instruction("RUN", value, 0, 0, {}, heredocs, json_args)
     out: list[ShellCommand] = []
     for script in run_scripts(inst):
         out.extend(split_commands(script))
-    return out
+    return tuple(out)
 
 
 # --- package managers -----------------------------------------------------------------------------
@@ -699,12 +706,20 @@ def package_command(cmd: ShellCommand) -> PackageCommand | None:
 
 
 def package_commands(inst: Instruction) -> list[PackageCommand]:
+    if inst.cmd != "RUN":
+        return []
+    return list(_package_commands_cached(inst.value, inst.heredocs, inst.json_args))
+
+
+@lru_cache(maxsize=8192)
+def _package_commands_cached(value: str, heredocs: tuple[str, ...],
+                             json_args: tuple[str, ...] | None) -> tuple[PackageCommand, ...]:
     out = []
-    for c in commands(inst):
+    for c in _commands_cached(value, heredocs, json_args):
         pc = package_command(c)
         if pc is not None:
             out.append(pc)
-    return out
+    return tuple(out)
 
 
 def run_mounts(inst: Instruction) -> list[dict[str, str]]:
