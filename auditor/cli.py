@@ -50,6 +50,8 @@ def _add_scan_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fail-on", choices=SEVERITY_CHOICES, default=None,
                    help="fail the gate on an unsuppressed failure of this severity or above (default: low)")
     p.add_argument("--min-score", type=float, default=None, help="fail the gate when the overall score is lower")
+    p.add_argument("--fail-on-input-errors", action="store_true", default=None,
+                   help="fail the gate when an input could not be read or parsed (default: report it only)")
     p.add_argument("--config", help="configuration file (default: .auditor.toml, else pyproject.toml [tool.auditor])")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching paths (repeatable)")
     p.add_argument("--select", action="append", default=[], metavar="ID",
@@ -208,6 +210,7 @@ def _scan(args: argparse.Namespace) -> int:
         excludes=tuple(args.exclude),
         fail_on=args.fail_on or cfg.fail_on or "low",
         min_score=args.min_score if args.min_score is not None else cfg.min_score,
+        fail_on_input_errors=bool(args.fail_on_input_errors or cfg.fail_on_input_errors),
         live=_live_options(args),
         parameters=tuple(args.parameters),
         extra_suppressions=extra_sups,

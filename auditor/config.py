@@ -58,6 +58,7 @@ class Config(BaseModel):
     build_args: dict[str, str] = Field(default_factory=dict)
     fail_on: FailOn | None = None
     min_score: float | None = Field(default=None, ge=0, le=100)
+    fail_on_input_errors: bool = False  # an input that could not be read fails the gate
     max_file_size: int = Field(default=32 * 1024 * 1024, gt=0)
     docs_base_url: str | None = None
 

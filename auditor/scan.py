@@ -63,6 +63,7 @@ class ScanOptions:
     excludes: tuple[str, ...] = ()
     fail_on: str = "low"
     min_score: float | None = None
+    fail_on_input_errors: bool = False
     today: dt.date = field(default_factory=dt.date.today)
     live: Mapping[str, Any] = field(default_factory=dict)  # options for collectors (namespace, cloud, ...)
     parameters: tuple[str, ...] = ()
@@ -181,7 +182,8 @@ def judge(inventory: Inventory, opts: ScanOptions, started: float | None = None)
         ErrorEntry(path=e.path, message=e.message, target=e.target, kind=e.kind) for e in inventory.errors
     )
     summary = _summary(findings, inventory, errors)
-    gate = evaluate_gate(findings, sc.overall, opts.fail_on, opts.min_score)
+    gate = evaluate_gate(findings, sc.overall, opts.fail_on, opts.min_score,
+                         summary.input_errors if opts.fail_on_input_errors else 0)
     rules_info = tuple(
         RuleInfo(
             code=r.meta.code, name=r.meta.name, title=r.meta.title, controls=r.meta.controls, target=r.meta.target,
@@ -233,8 +235,11 @@ def _summary(findings: Sequence[Finding], inventory: Inventory, errors: Sequence
     )
 
 
-def evaluate_gate(findings: Sequence[Finding], overall: float | None, fail_on: str, min_score: float | None) -> Gate:
+def evaluate_gate(findings: Sequence[Finding], overall: float | None, fail_on: str, min_score: float | None,
+                  input_errors: int = 0) -> Gate:
     reasons = []
+    if input_errors:
+        reasons.append(f"{input_errors} input(s) could not be scanned (--fail-on-input-errors)")
     if fail_on != "none":
         threshold = SEVERITY_RANK[fail_on]
         bad = [f for f in findings if f.status == "fail" and SEVERITY_RANK[f.severity] >= threshold]

@@ -138,3 +138,14 @@ def test_scan_the_bundled_example_like_the_readme() -> None:
     proc = run_cli("scan", "fixtures/example", "--fail-on", "none", cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert "score" in proc.stdout and "coverage" in proc.stdout
+
+
+def test_input_errors_gate_only_when_asked(tmp_path: Path) -> None:
+    (tmp_path / "pod.yaml").write_text(GOOD_POD)
+    (tmp_path / "broken.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: [\n")
+    proc = run_cli("scan", str(tmp_path), "--select", "K8S001")
+    assert proc.returncode == 0 and "broken.yaml" in proc.stdout
+    proc = run_cli("scan", str(tmp_path), "--select", "K8S001", "--fail-on-input-errors")
+    assert proc.returncode == 1 and "1 input(s) could not be scanned" in proc.stdout
+    (tmp_path / ".auditor.toml").write_text("fail_on_input_errors = true\n")
+    assert run_cli("scan", ".", "--select", "K8S001", cwd=tmp_path).returncode == 1
