@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from auditor.api import Context, NotAssessed, Resource, Violation, rule
 from auditor.imageref import parse_image
-from auditor.k8s import POD_KINDS, containers, require_pod_spec
+from auditor.k8s import CONTAINER_KINDS, containers, require_pod_spec
 
 
 @rule(
@@ -15,7 +15,7 @@ from auditor.k8s import POD_KINDS, containers, require_pod_spec
     title="Container image is not pinned to a version or digest",
     controls=["REPRO-IMAGE-PINNED"],
     target="kubernetes",
-    kinds=POD_KINDS,
+    kinds=CONTAINER_KINDS,
     rationale=(
         "An image without a tag, or tagged `latest`, is whatever the registry holds when the node pulls it: two "
         "replicas of one Deployment can run different code, and a rollback cannot bring the old version back."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.k8s import POD_KINDS, as_list, containers, env_entries, literal_secret, require_pod_spec
+from auditor.k8s import CONTAINER_KINDS, as_list, containers, env_entries, literal_secret, require_pod_spec
 from auditor.secrets import token_kind
 
 
@@ -15,7 +15,7 @@ from auditor.secrets import token_kind
     title="Secret written as a literal in a pod spec",
     controls=["SEC-NO-PLAINTEXT-SECRETS"],
     target="kubernetes",
-    kinds=POD_KINDS,
+    kinds=CONTAINER_KINDS,
     rationale=(
         "A literal env value is stored in the manifest, in Git, in the API server (readable to anyone who may "
         "get the workload) and in every `kubectl describe`: a key written there is a leaked key."
