@@ -126,6 +126,25 @@ def _ml_spec_paths(res: Resource) -> list[ObjPath]:
     return []
 
 
+ISVC_MODEL_KEYS = ("model", "sklearn", "xgboost", "tensorflow", "pytorch", "triton", "onnx", "pmml", "lightgbm",
+                   "paddle", "huggingface", "catboost", "worker")
+
+
+def inference_model_containers(res: Resource) -> list[Container]:
+    """The container fields an InferenceService writes in its predictor's model/framework shorthand
+    (`spec.predictor.model`, `spec.predictor.sklearn`, ...): KServe merges them into the ServingRuntime's
+    container, so their own env and args are the workload's, while fields they leave out come from the runtime."""
+    if res.kind != "InferenceService":
+        return []
+    out = []
+    for comp in _ISVC_COMPONENTS:
+        for key in ISVC_MODEL_KEYS:
+            spec = _get(res.data, "spec", comp, key)
+            if isinstance(spec, Mapping):
+                out.append(Container(key, spec, ("spec", comp, key), "container"))
+    return out
+
+
 def _pod_specs(res: Resource) -> list[tuple[Mapping[str, Any], ObjPath]]:
     if res.kind not in ML_POD_KINDS:
         spec, path = _pod_spec(res)
@@ -682,7 +701,8 @@ MODEL_ARG_RE = re.compile(r"(?i)(--model|model[_-]?(repository|store|path|dir|id
 
 
 def model_server_signals(c: Container, memory_threshold: float) -> list[str]:
-    """Why a container looks like it loads a large model at start (empty list: it does not)."""
+    """Why a container looks like it loads a large model at start (empty list: it does not). Memory of at
+    least `memory_threshold` only counts beside another sign (image, GPU, model env, command)."""
     why: list[str] = []
     image = c.data.get("image")
     if isinstance(image, str) and MODEL_SERVER_IMAGE_RE.search(image):
@@ -706,6 +726,8 @@ def model_server_signals(c: Container, memory_threshold: float) -> list[str]:
             if isinstance(a, str) and MODEL_ARG_RE.search(a):
                 why.append(f"{key} mention a model")
                 break
+    if why and all(w.startswith("memory ") for w in why):
+        return []  # a large memory budget alone is a database or a JVM as often as a model
     return sorted(set(why))
 
 

@@ -137,14 +137,35 @@ spec:
     model:
       modelFormat: {{name: pytorch}}
       storageUri: pvc://models/resnet
+---
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: {{name: hf, namespace: serving}}
+spec:
+  predictor:
+    model:
+      modelFormat: {{name: huggingface}}
+      env:
+        - name: HF_TOKEN
+          valueFrom:
+            secretKeyRef: {{name: hf, key: token}}
+        - name: HF_HOME
+          value: /tmp/hf
+        - name: HUGGING_FACE_HUB_TOKEN
+          value: {LITERAL_TOKEN}
 """
 
 
-def test_inference_service_custom_container_is_judged(tmp_path: Path) -> None:
+def test_inference_service_containers_and_model_shorthand_are_judged(tmp_path: Path) -> None:
     report = _scan(tmp_path, INFERENCE_SERVICE)
     assert _got(report, "K8S016") == [("fail", "InferenceService serving/custom", 11),
-                                      ("not_assessed", "InferenceService serving/framework", 13)]
-    finding = next(f for f in report.findings if f.rule == "K8S016" and f.status == "not_assessed")
+                                      ("fail", "InferenceService serving/hf", 36),
+                                      ("pass", "InferenceService serving/framework", 13)]
+    # the rest of the model server container comes from the ServingRuntime: not judged on the shorthand
+    assert _got(report, "K8S001") == [("fail", "InferenceService serving/custom", 7),
+                                      ("not_assessed", "InferenceService serving/framework", 13),
+                                      ("not_assessed", "InferenceService serving/hf", 22)]
+    finding = next(f for f in report.findings if f.rule == "K8S001" and f.status == "not_assessed")
     assert "ServingRuntime" in finding.message
 
 
@@ -180,3 +201,65 @@ def test_serving_runtime_probes_are_judged(tmp_path: Path) -> None:
     report = _scan(tmp_path, SERVING_RUNTIME)
     assert _got(report, "K8S027") == [("fail", "ServingRuntime serving/no-startup", 23),
                                       ("pass", "ClusterServingRuntime llm-runtime", 1)]
+
+
+OPERATOR_PLACEHOLDERS = """\
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: device-plugin, namespace: gpu}
+spec:
+  template:
+    spec:
+      containers:
+        - name: plugin
+          image: "FILLED BY THE OPERATOR"
+        - name: helper
+          image: IMAGE_NAME
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: mixed, namespace: gpu}
+spec:
+  template:
+    spec:
+      containers:
+        - name: plugin
+          image: IMAGE_NAME
+        - name: sidecar
+          image: busybox
+"""
+
+
+def test_image_placeholders_are_not_judged_as_untagged(tmp_path: Path) -> None:
+    report = _scan(tmp_path, OPERATOR_PLACEHOLDERS)
+    assert _got(report, "K8S002") == [("fail", "DaemonSet gpu/mixed", 23),
+                                      ("not_assessed", "DaemonSet gpu/device-plugin", 1)]
+
+
+BIG_MEMORY_DATABASE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: vectordb, namespace: rag}
+spec:
+  template:
+    spec:
+      containers:
+        - name: db
+          image: registry.example.com/db/vector-store:2.4.17
+          resources:
+            requests: {cpu: "2", memory: 8Gi}
+            limits: {memory: 16Gi}
+          livenessProbe:
+            httpGet: {path: /healthz, port: 9091}
+            initialDelaySeconds: 30
+"""
+
+
+def test_memory_alone_does_not_make_a_model_server(tmp_path: Path) -> None:
+    report = _scan(tmp_path, BIG_MEMORY_DATABASE)
+    assert _got(report, "K8S027") == []
+    # the same container with a model named in its env is judged
+    with_model = BIG_MEMORY_DATABASE.replace("          livenessProbe:", "          env: [{name: MODEL_PATH, value: /models/m}]\n"
+                                             "          livenessProbe:")
+    report = _scan(tmp_path, with_model)
+    assert _got(report, "K8S027") == [("fail", "Deployment rag/vectordb", 14)]
