@@ -111,10 +111,41 @@ def product_for(ref: ImageRef) -> str | None:
     return None
 
 
+_NGC_TAG_RE = re.compile(r"^(\d{2})\.(\d{2})(?:$|[-.])")
+
+
+def ngc_release_facts(ref: ImageRef) -> dict[str, str]:
+    """What an NVIDIA NGC monthly container (tritonserver:20.08-py3) is built on, {"ubuntu": "18.04", "cuda":
+    "11.0"}, from the `ngc` table: a listed release, or one between two listed releases that agree."""
+    ngc = _table().get("ngc") or {}
+    if ref.name not in [str(i) for i in ngc.get("images", ())]:
+        return {}
+    m = _NGC_TAG_RE.match(ref.tag or "")
+    if not m:
+        return {}
+    release = (int(m.group(1)), int(m.group(2)))
+    known = sorted(((int(k[:2]), int(k[3:5])), v) for k, v in (ngc.get("releases") or {}).items())
+    out: dict[str, str] = {}
+    for field in ("ubuntu", "cuda"):
+        rows = [(r, str(v[field])) for r, v in known if field in v]
+        before = [v for r, v in rows if r <= release]
+        after = [v for r, v in rows if r >= release]
+        if before and after and before[-1] == after[0]:
+            out[field] = before[-1]
+    return out
+
+
 def image_verdicts(ref: ImageRef, extra: Iterable[Mapping[str, Any]] = ()) -> list[EolVerdict]:
-    """Every EOL fact the reference's tag reveals: the runtime version and the OS variant."""
+    """Every EOL fact the reference's tag reveals: the runtime version and the OS variant (for NVIDIA NGC
+    monthly containers, the Ubuntu and CUDA their release notes name)."""
     products = _products(extra)
     out: list[EolVerdict] = []
+    for pname, version in ngc_release_facts(ref).items():
+        key = _match_version(products.get(pname, {}), version)
+        if key is not None:
+            out.append(EolVerdict(pname, key, products[pname][key], "release notes"))
+    if out:
+        return out
     tag = ref.tag or ""
     product = product_for(ref)
     if product is None and ref.last_component in products:
