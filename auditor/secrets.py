@@ -174,6 +174,8 @@ def high_entropy(value: str) -> bool:
         return False  # host names and host:port, e.g. productcatalogservice:3550
     if re.fullmatch(r"[\w.+-]+@[\w.-]+", v):
         return False  # e-mail addresses
+    if re.fullmatch(r"[a-z0-9][a-z0-9._-]*(/[a-z0-9._-]+)*:[a-z0-9][a-z0-9._-]*", v) and re.search(r"[.-]", v):
+        return False  # image references, e.g. python:3.9-slim-bullseye, nvidia/cuda:12.1.0-runtime-ubuntu22.04
     return shannon_entropy(v) >= 4.0
 
 

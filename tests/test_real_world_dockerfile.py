@@ -39,3 +39,29 @@ def test_ngc_triton_release_reveals_its_ubuntu_and_cuda(tmp_path: Path) -> None:
     assert outcome(scan(tmp_path, text.replace("20.08", "24.08"), "DF010")) == [
         ("not_assessed", 1, "not assessed: no end-of-life data for nvcr.io/nvidia/tritonserver:24.08-py3 "
                             "(unknown image or version)")]
+
+
+def test_arg_defaults_expand_earlier_args_in_from(tmp_path: Path) -> None:
+    # llama.cpp style: the base image is an ARG whose default is built from other ARGs
+    text = ("ARG UBUNTU_VERSION=20.04\nARG CUDA_VERSION=11.2.2\n"
+            "ARG RUN_IMAGE=nvidia/cuda:${CUDA_VERSION}-runtime-ubuntu${UBUNTU_VERSION}\n"
+            "FROM ${RUN_IMAGE} AS server\nUSER 1000\n")
+    assert outcome(scan(tmp_path, text, "DF010")) == [
+        ("fail", 4, "the final image is based on nvidia/cuda:11.2.2-runtime-ubuntu20.04: cuda 11.2 reached end of "
+                    "life on 2023-06-01"),
+        ("fail", 4, "the final image is based on nvidia/cuda:11.2.2-runtime-ubuntu20.04: ubuntu 20.04 reached end "
+                    "of life on 2025-05-29"),
+    ]
+    # an ARG default that uses an ARG without a value stays unresolved: not assessed, never a pass
+    unresolved = text.replace("ARG CUDA_VERSION=11.2.2", "ARG CUDA_VERSION")
+    assert [f.status for f in scan(tmp_path, unresolved, "DF010")] == ["not_assessed"]
+
+
+def test_ml_image_settings_are_not_secrets(tmp_path: Path) -> None:
+    text = ("ARG BASE_IMAGE=python:3.9-slim-bullseye\nFROM $BASE_IMAGE\n"
+            "ARG CUDA_IMAGE=nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04\n"
+            "ENV HF_HOME=/tmp/huggingface TRANSFORMERS_CACHE=/opt/cache HF_HUB_DISABLE_TELEMETRY=1\n"
+            "ENV MAX_TOKEN_LIMIT=4096 TOKENIZERS_PARALLELISM=false\n"
+            "ENV HF_TOKEN=hf_Zq8RkT3vLmN6pWx2YbC9dF4gH7jK1sA5eU0i\n")
+    assert outcome(scan(tmp_path, text, "DF012")) == [
+        ("fail", 6, "ENV HF_TOKEN holds a secret: <redacted Hugging Face token, 39 chars>")]
