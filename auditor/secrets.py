@@ -91,7 +91,8 @@ NOT_SECRET_NAME_RE = re.compile(
     r"_enabled$|_version$|_ttl$|_timeout$|_header$|_format$|_field$|_ref$|keyvault|key_vault|secretname|"
     r"_secret_name$|public[_-]?key|tokenizer|max_tokens|token_limit|num_tokens|keyring|gpg_key|_keyid$|"
     r"key_?server|keys_?url|sha\d*$|sha\d+|checksum|hash$|_md5$|(^|[_-])(gpg|pgp)([_-]|s?$|key)|_fingerprint$|_thumbprint$|_keys_?dir$|"
-    r"_count$|_limit$|_expir\w*$|_policy$|_algorithm$|_alg$|_prefix$)"
+    r"_count$|_limit$|_expir\w*$|_policy$|_algorithm$|_alg$|_prefix$|"
+    r"(^|_)(no|use|enable|disable|skip|allow|require|verify)_)"  # switches: SCCACHE_S3_NO_CREDENTIALS, USE_AUTH_TOKEN
 )
 PLACEHOLDER_RE = re.compile(
     r"(?i)^(\s*|<[^>]*>|\{\{.*\}\}|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\$\([A-Za-z_][A-Za-z0-9_]*\)|changeme|change_me|"

@@ -65,3 +65,14 @@ def test_ml_image_settings_are_not_secrets(tmp_path: Path) -> None:
             "ENV HF_TOKEN=hf_Zq8RkT3vLmN6pWx2YbC9dF4gH7jK1sA5eU0i\n")
     assert outcome(scan(tmp_path, text, "DF012")) == [
         ("fail", 6, "ENV HF_TOKEN holds a secret: <redacted Hugging Face token, 39 chars>")]
+
+
+def test_switches_named_after_credentials_are_not_secrets(tmp_path: Path) -> None:
+    # vLLM style: a build switch whose name mentions credentials, copied from an ARG
+    text = ("FROM ubuntu:24.04\nARG USE_SCCACHE\nARG SCCACHE_S3_NO_CREDENTIALS=0\n"
+            "ENV SCCACHE_S3_NO_CREDENTIALS=${USE_SCCACHE:+${SCCACHE_S3_NO_CREDENTIALS}}\n"
+            "ARG USE_AUTH_TOKEN\nARG HF_TOKEN\nENV HF_TOKEN=$HF_TOKEN\nUSER 1000\n")
+    assert outcome(scan(tmp_path, text, "DF014")) == [
+        ("fail", 6, "ARG HF_TOKEN passes a secret as a build argument; it is recorded in the image history"),
+        ("fail", 7, "ENV HF_TOKEN copies a secret from $HF_TOKEN into the image configuration"),
+    ]
