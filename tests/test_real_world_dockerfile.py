@@ -76,3 +76,17 @@ def test_switches_named_after_credentials_are_not_secrets(tmp_path: Path) -> Non
         ("fail", 6, "ARG HF_TOKEN passes a secret as a build argument; it is recorded in the image history"),
         ("fail", 7, "ENV HF_TOKEN copies a secret from $HF_TOKEN into the image configuration"),
     ]
+
+
+def test_cuda_and_python_builds_in_ml_image_tags(tmp_path: Path) -> None:
+    text = "FROM pytorch/pytorch:1.13.1-cuda11.6-cudnn8-runtime\nUSER 1000\n"
+    assert outcome(scan(tmp_path, text, "DF010")) == [
+        ("fail", 1, "the final image is based on pytorch/pytorch:1.13.1-cuda11.6-cudnn8-runtime: cuda 11.6 reached "
+                    "end of life on 2023-06-01")]
+    text = "FROM rayproject/ray:2.9.0-py39-cu118\nUSER 1000\n"
+    assert outcome(scan(tmp_path, text, "DF010")) == [
+        ("fail", 1, "the final image is based on rayproject/ray:2.9.0-py39-cu118: python 3.9 reached end of life "
+                    "on 2025-10-31")]
+    # a CUDA release the table has no date for is unknown, never supported
+    text = "FROM pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime\nUSER 1000\n"
+    assert [f.status for f in scan(tmp_path, text, "DF010")] == ["not_assessed"]
