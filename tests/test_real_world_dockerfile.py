@@ -90,3 +90,14 @@ def test_cuda_and_python_builds_in_ml_image_tags(tmp_path: Path) -> None:
     # a CUDA release the table has no date for is unknown, never supported
     text = "FROM pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime\nUSER 1000\n"
     assert [f.status for f in scan(tmp_path, text, "DF010")] == ["not_assessed"]
+
+
+def test_ml_platform_bases_are_full_images(tmp_path: Path) -> None:
+    text = "FROM mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20240908.v1\nUSER 1000\n"
+    assert [(f.status, f.location.line) for f in scan(tmp_path, text, "DF009")] == [("fail", 1)]
+    for base in ("nvcr.io/nvidia/pytorch:24.01-py3", "rayproject/ray-ml:2.33.0-gpu",
+                 "condaforge/miniforge3:24.3.0-0"):
+        assert [f.status for f in scan(tmp_path, f"FROM {base}\n", "DF009")] == ["fail"], base
+    for base in ("mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference:20240908.v1",
+                 "mambaorg/micromamba:1.5.8", "nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04"):
+        assert [f.status for f in scan(tmp_path, f"FROM {base}\n", "DF009")] == ["pass"], base
