@@ -127,10 +127,22 @@ def token_kind(value: str) -> str | None:
     return None
 
 
+# documentation fillers: hf_xxx, sk-..., ghp_XXXXXXXX, a token prefix followed by one repeated character
+_FILLER_RE = re.compile(r"[A-Za-z]{0,6}[_-]?(?:x+|X+|\*+|\.+|0+|#+|_+)")
+# words that mark a value as an instruction to the reader: your-hf-token, REPLACE_WITH_YOUR_TOKEN, insert-key-here
+_PLACEHOLDER_WORDS = frozenset({"your", "yours", "replace", "insert", "enter", "changeme", "placeholder", "dummy",
+                                "example", "redacted", "fake", "sample", "here", "empty"})
+
+
 def is_placeholder(value: str) -> bool:
     v = value.strip().strip("\"'")
-    return bool(PLACEHOLDER_RE.match(v)) or v.startswith(("$(", "${", "{{", "@Microsoft.KeyVault(", "secretref:",
-                                                              "keyvaultref:", "$"))
+    if bool(PLACEHOLDER_RE.match(v)) or v.startswith(("$(", "${", "{{", "@Microsoft.KeyVault(", "secretref:",
+                                                      "keyvaultref:", "$")):
+        return True
+    if _FILLER_RE.fullmatch(v):
+        return True
+    words = [w.lower() for w in re.split(r"[-_ .:/]+", v) if w]
+    return len(v) <= 64 and len(words) >= 1 and any(w in _PLACEHOLDER_WORDS for w in words)
 
 
 _LONG_SECRET_WORDS = ("password", "passwd", "passphrase", "secret", "token", "credential", "apikey", "privatekey",

@@ -263,3 +263,30 @@ def test_memory_alone_does_not_make_a_model_server(tmp_path: Path) -> None:
                                              "          livenessProbe:")
     report = _scan(tmp_path, with_model)
     assert _got(report, "K8S027") == [("fail", "Deployment rag/vectordb", 14)]
+
+
+DOC_PLACEHOLDERS = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: llm, namespace: serving}
+spec:
+  template:
+    spec:
+      containers:
+        - name: server
+          image: vllm/vllm-openai:v0.6.3
+          env:
+            - {name: HF_TOKEN, value: your-hf-token}
+            - {name: HUGGING_FACE_HUB_TOKEN, value: hf_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx}
+            - {name: OPENAI_API_KEY, value: EMPTY}
+            - {name: GITHUB_TOKEN, value: REPLACE_WITH_YOUR_TOKEN}
+            - {name: HF_HOME, value: /data/hf}
+            - {name: MAX_TOTAL_TOKENS, value: "4096"}
+            - {name: MINIO_SECRET_KEY, value: minioadmin}
+"""
+
+
+def test_documentation_placeholders_are_not_secrets(tmp_path: Path) -> None:
+    # fillers from READMEs are not secrets; a real default credential still is
+    report = _scan(tmp_path, DOC_PLACEHOLDERS)
+    assert _got(report, "K8S016") == [("fail", "Deployment serving/llm", 17)]
