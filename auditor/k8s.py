@@ -23,8 +23,8 @@ SERVING_KINDS: tuple[str, ...] = ("Deployment", "StatefulSet", "Rollout", "Deplo
 # Model-serving custom resources that embed pod specs (KServe, KubeRay, Seldon Core v1, LeaderWorkerSet). Only
 # container-level rules judge them: their replicas, autoscaling and disruption budgets are the operator's.
 ML_POD_KINDS: tuple[str, ...] = (
-    "InferenceService", "ServingRuntime", "ClusterServingRuntime", "RayService", "RayCluster", "RayJob",
-    "SeldonDeployment", "LeaderWorkerSet",
+    "InferenceService", "ServingRuntime", "ClusterServingRuntime", "LLMInferenceService", "RayService", "RayCluster",
+    "RayJob", "SeldonDeployment", "LeaderWorkerSet",
 )
 CONTAINER_KINDS: tuple[str, ...] = POD_KINDS + ML_POD_KINDS
 _ISVC_COMPONENTS = ("predictor", "transformer", "explainer")
@@ -95,7 +95,8 @@ def _pod_spec(res: Resource) -> tuple[Mapping[str, Any] | None, ObjPath]:
 
 def pod_specs(res: Resource) -> list[tuple[Mapping[str, Any], ObjPath]]:
     """Every pod spec an object embeds, with its path: one for the core workload kinds; for model-serving
-    custom resources the KServe runtime or predictor/transformer/explainer with a containers list, the Ray
+    custom resources the KServe runtime, predictor/transformer/explainer with a containers list or LLM
+    template/worker/prefill, the Ray
     head and each worker group, each Seldon componentSpec, the LeaderWorkerSet leader and worker."""
     found: list[tuple[Mapping[str, Any], ObjPath]] = res.memo("pod_specs", lambda: _pod_specs(res))
     return found
@@ -121,6 +122,8 @@ def _ml_spec_paths(res: Resource) -> list[ObjPath]:
             for j, _ in enumerate(as_list(_get(pred, "componentSpecs"))):
                 out.append(("spec", "predictors", i, "componentSpecs", j, "spec"))
         return out
+    if kind == "LLMInferenceService":  # KServe v1alpha2: decode template/worker, optional prefill pool
+        return [("spec", "template"), ("spec", "worker"), ("spec", "prefill", "template"), ("spec", "prefill", "worker")]
     if kind == "LeaderWorkerSet":
         return [("spec", "leaderWorkerTemplate", t, "spec") for t in ("leaderTemplate", "workerTemplate")]
     return []
@@ -787,6 +790,9 @@ def require_pod_spec(res: Resource, inv: Inventory | None = None) -> tuple[Mappi
     if spec is None and res.kind == "InferenceService":
         raise NotAssessed(f"InferenceService {res.name} declares no containers of its own: its model server "
                           "container comes from a ServingRuntime (scan that to judge it)")
+    if spec is None and res.kind == "LLMInferenceService":
+        raise NotAssessed(f"LLMInferenceService {res.name} declares no pod template of its own: it comes from "
+                          "an LLMInferenceServiceConfig (baseRefs) or the controller's defaults")
     if spec is None:
         raise NotAssessed(f"{res.kind} {res.name} has no pod spec to judge")
     if not isinstance(spec.get("containers"), list) or not any(

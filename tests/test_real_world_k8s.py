@@ -290,3 +290,39 @@ def test_documentation_placeholders_are_not_secrets(tmp_path: Path) -> None:
     # fillers from READMEs are not secrets; a real default credential still is
     report = _scan(tmp_path, DOC_PLACEHOLDERS)
     assert _got(report, "K8S016") == [("fail", "Deployment serving/llm", 17)]
+
+
+LLM_INFERENCE_SERVICE = f"""\
+apiVersion: serving.kserve.io/v1alpha2
+kind: LLMInferenceService
+metadata: {{name: coder, namespace: serving}}
+spec:
+  model: {{uri: "hf://org/model"}}
+  template:
+    containers:
+      - name: main
+        image: ghcr.io/example/llm-cuda:v0.8.1
+        env:
+          - name: HF_TOKEN
+            value: {LITERAL_TOKEN}
+  prefill:
+    template:
+      containers:
+        - name: main
+          image: ghcr.io/example/llm-cuda:latest
+---
+apiVersion: serving.kserve.io/v1alpha2
+kind: LLMInferenceService
+metadata: {{name: from-config, namespace: serving}}
+spec:
+  model: {{uri: "hf://org/model"}}
+  baseRefs: [{{name: shared-llm-template}}]
+"""
+
+
+def test_llm_inference_service_templates_are_judged(tmp_path: Path) -> None:
+    report = _scan(tmp_path, LLM_INFERENCE_SERVICE)
+    assert _got(report, "K8S016") == [("fail", "LLMInferenceService serving/coder", 12),
+                                      ("not_assessed", "LLMInferenceService serving/from-config", 19)]
+    assert _got(report, "K8S002") == [("fail", "LLMInferenceService serving/coder", 17),
+                                      ("not_assessed", "LLMInferenceService serving/from-config", 19)]
