@@ -48,8 +48,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     image of those projects; a GPU request; memory of at least `memory_threshold`; env naming a model; a command
     or args that start a model server or name a model) declares a startupProbe, or gives its liveness probe
     initialDelaySeconds of at least `min_initial_delay`. KServe ServingRuntimes, LLMInferenceServices and
-    Ray/Seldon/LeaderWorkerSet
-    pod templates are judged like Deployments. Other containers are not judged."""
+    Ray/Seldon/LeaderWorkerSet pod templates are judged like Deployments. Other containers are not judged."""
     require_pod_spec(res, ctx.inventory)
     threshold = quantity(ctx.params.memory_threshold) or float(4 * 2**30)
     judged = False
