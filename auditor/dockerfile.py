@@ -262,7 +262,12 @@ def parse(text: str, path: str = "Dockerfile", build_args: Mapping[str, str] | N
             for token in _arg_tokens(rest):
                 name, eq, default = token.partition("=")
                 if name not in global_args or global_args[name] is None:
-                    global_args[name] = _unquote(default) if eq else global_args.get(name)
+                    if eq:
+                        # a default may use the ARGs declared before it (ARG BASE=nvidia/cuda:${CUDA_VERSION}-...)
+                        expanded, ok = substitute(_unquote(default), global_args)
+                        global_args[name] = expanded if ok else None
+                    else:
+                        global_args[name] = global_args.get(name)
         inst = Instruction(cmd, value, line, end, flags, heredocs, json_args, len(stages) if pending_stage else -1)
         instructions.append(inst)
         if pending_stage is not None:

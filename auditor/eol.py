@@ -99,6 +99,10 @@ _ALPINE_RE = re.compile(r"alpine(\d+\.\d+)")
 # an OS release written into a tag part or repository name: ubuntu22.04, debian12, ubi9, centos7, el8
 _OS_RE = re.compile(r"^(debian|ubuntu|centos|ubi|rhel|el|rockylinux|rocky|almalinux|alma|fedora|amzn|amazonlinux|"
                     r"oraclelinux|ol)(\d+(?:\.\d+)?)$")
+# CUDA and Python builds written into ML image tags: -cuda11.6-, -cu118, -py310 (pytorch/pytorch, rayproject/ray,
+# Azure ML images)
+_CUDA_PART_RE = re.compile(r"^(?:cuda(\d+(?:\.\d+)*)|cu(\d{2,3}))$")
+_PY_PART_RE = re.compile(r"^py(3)(\d{1,2})$")
 _OS_PRODUCT = {"ubi": "rhel", "el": "rhel", "rocky": "rockylinux", "alma": "almalinux", "amzn": "amazonlinux",
                "ol": "oraclelinux"}
 
@@ -111,10 +115,41 @@ def product_for(ref: ImageRef) -> str | None:
     return None
 
 
+_NGC_TAG_RE = re.compile(r"^(\d{2})\.(\d{2})(?:$|[-.])")
+
+
+def ngc_release_facts(ref: ImageRef) -> dict[str, str]:
+    """What an NVIDIA NGC monthly container (tritonserver:20.08-py3) is built on, {"ubuntu": "18.04", "cuda":
+    "11.0"}, from the `ngc` table: a listed release, or one between two listed releases that agree."""
+    ngc = _table().get("ngc") or {}
+    if ref.name not in [str(i) for i in ngc.get("images", ())]:
+        return {}
+    m = _NGC_TAG_RE.match(ref.tag or "")
+    if not m:
+        return {}
+    release = (int(m.group(1)), int(m.group(2)))
+    known = sorted(((int(k[:2]), int(k[3:5])), v) for k, v in (ngc.get("releases") or {}).items())
+    out: dict[str, str] = {}
+    for field in ("ubuntu", "cuda"):
+        rows = [(r, str(v[field])) for r, v in known if field in v]
+        before = [v for r, v in rows if r <= release]
+        after = [v for r, v in rows if r >= release]
+        if before and after and before[-1] == after[0]:
+            out[field] = before[-1]
+    return out
+
+
 def image_verdicts(ref: ImageRef, extra: Iterable[Mapping[str, Any]] = ()) -> list[EolVerdict]:
-    """Every EOL fact the reference's tag reveals: the runtime version and the OS variant."""
+    """Every EOL fact the reference's tag reveals: the runtime version and the OS variant (for NVIDIA NGC
+    monthly containers, the Ubuntu and CUDA their release notes name)."""
     products = _products(extra)
     out: list[EolVerdict] = []
+    for pname, version in ngc_release_facts(ref).items():
+        key = _match_version(products.get(pname, {}), version)
+        if key is not None:
+            out.append(EolVerdict(pname, key, products[pname][key], "release notes"))
+    if out:
+        return out
     tag = ref.tag or ""
     product = product_for(ref)
     if product is None and ref.last_component in products:
@@ -148,6 +183,11 @@ def image_verdicts(ref: ImageRef, extra: Iterable[Mapping[str, Any]] = ()) -> li
             key = _match_version(products["alpine"], am.group(1))
             if key is not None:
                 out.append(EolVerdict("alpine", key, products["alpine"][key], "variant"))
+        for product, version in _ml_variant(part):
+            if product in products and not any(v.product == product for v in out):
+                key = _match_version(products[product], version)
+                if key is not None:
+                    out.append(EolVerdict(product, key, products[product][key], "variant"))
         om = _OS_RE.match(part)
         if om:
             pname = _OS_PRODUCT.get(om.group(1), om.group(1))
@@ -156,6 +196,20 @@ def image_verdicts(ref: ImageRef, extra: Iterable[Mapping[str, Any]] = ()) -> li
                 if key is not None:
                     out.append(EolVerdict(pname, key, products[pname][key], "variant"))
     return out
+
+
+def _ml_variant(part: str) -> list[tuple[str, str]]:
+    """(product, version) a tag part names: cuda11.6 / cu118 -> cuda 11.6 / 11.8, py310 -> python 3.10."""
+    cm = _CUDA_PART_RE.match(part)
+    if cm:
+        if cm.group(1):
+            return [("cuda", cm.group(1))]
+        digits = cm.group(2)
+        return [("cuda", f"{digits[:-1]}.{digits[-1]}")]
+    pm = _PY_PART_RE.match(part)
+    if pm:
+        return [("python", f"{pm.group(1)}.{pm.group(2)}")]
+    return []
 
 
 def os_verdict(os_id: str, version_id: str, extra: Iterable[Mapping[str, Any]] = ()) -> EolVerdict | None:

@@ -20,6 +20,14 @@ POD_KINDS: tuple[str, ...] = (
     "Rollout", "DeploymentConfig", "PodTemplate",
 )
 SERVING_KINDS: tuple[str, ...] = ("Deployment", "StatefulSet", "Rollout", "DeploymentConfig")
+# Model-serving custom resources that embed pod specs (KServe, KubeRay, Seldon Core v1, LeaderWorkerSet). Only
+# container-level rules judge them: their replicas, autoscaling and disruption budgets are the operator's.
+ML_POD_KINDS: tuple[str, ...] = (
+    "InferenceService", "ServingRuntime", "ClusterServingRuntime", "LLMInferenceService", "RayService", "RayCluster",
+    "RayJob", "SeldonDeployment", "LeaderWorkerSet",
+)
+CONTAINER_KINDS: tuple[str, ...] = POD_KINDS + ML_POD_KINDS
+_ISVC_COMPONENTS = ("predictor", "transformer", "explainer")
 JOB_KINDS: tuple[str, ...] = ("Job", "CronJob")
 # pod-level securityContext fields a container inherits unless it sets its own
 INHERITED_SECURITY_FIELDS = ("runAsNonRoot", "runAsUser", "runAsGroup", "seccompProfile", "seLinuxOptions",
@@ -75,11 +83,81 @@ def pod_spec(res: Resource) -> tuple[Mapping[str, Any] | None, ObjPath]:
 
 
 def _pod_spec(res: Resource) -> tuple[Mapping[str, Any] | None, ObjPath]:
+    if res.kind in ML_POD_KINDS:
+        specs = pod_specs(res)
+        return specs[0] if specs else (None, ())
     path = pod_spec_path(res)
     if path is None:
         return None, ()
     spec = _get(res.data, *path)
     return (spec if isinstance(spec, Mapping) else None), path
+
+
+def pod_specs(res: Resource) -> list[tuple[Mapping[str, Any], ObjPath]]:
+    """Every pod spec an object embeds, with its path: one for the core workload kinds; for model-serving
+    custom resources the KServe runtime, predictor/transformer/explainer with a containers list or LLM
+    template/worker/prefill, the Ray
+    head and each worker group, each Seldon componentSpec, the LeaderWorkerSet leader and worker."""
+    found: list[tuple[Mapping[str, Any], ObjPath]] = res.memo("pod_specs", lambda: _pod_specs(res))
+    return found
+
+
+def _ml_spec_paths(res: Resource) -> list[ObjPath]:
+    data, kind = res.data, res.kind
+    if kind in ("ServingRuntime", "ClusterServingRuntime"):
+        return [("spec",)]
+    if kind == "InferenceService":
+        return [("spec", comp) for comp in _ISVC_COMPONENTS
+                if isinstance(_get(data, "spec", comp, "containers"), list)]
+    if kind in ("RayCluster", "RayService", "RayJob"):
+        root: ObjPath = {"RayCluster": ("spec",), "RayService": ("spec", "rayClusterConfig"),
+                         "RayJob": ("spec", "rayClusterSpec")}[kind]
+        paths: list[ObjPath] = [(*root, "headGroupSpec", "template", "spec")]
+        groups = _get(data, *root, "workerGroupSpecs")
+        paths += [(*root, "workerGroupSpecs", i, "template", "spec") for i in range(len(as_list(groups)))]
+        return paths
+    if kind == "SeldonDeployment":
+        out: list[ObjPath] = []
+        for i, pred in enumerate(as_list(_get(data, "spec", "predictors"))):
+            for j, _ in enumerate(as_list(_get(pred, "componentSpecs"))):
+                out.append(("spec", "predictors", i, "componentSpecs", j, "spec"))
+        return out
+    if kind == "LLMInferenceService":  # KServe v1alpha2: decode template/worker, optional prefill pool
+        return [("spec", "template"), ("spec", "worker"), ("spec", "prefill", "template"), ("spec", "prefill", "worker")]
+    if kind == "LeaderWorkerSet":
+        return [("spec", "leaderWorkerTemplate", t, "spec") for t in ("leaderTemplate", "workerTemplate")]
+    return []
+
+
+ISVC_MODEL_KEYS = ("model", "sklearn", "xgboost", "tensorflow", "pytorch", "triton", "onnx", "pmml", "lightgbm",
+                   "paddle", "huggingface", "catboost", "worker")
+
+
+def inference_model_containers(res: Resource) -> list[Container]:
+    """The container fields an InferenceService writes in its predictor's model/framework shorthand
+    (`spec.predictor.model`, `spec.predictor.sklearn`, ...): KServe merges them into the ServingRuntime's
+    container, so their own env and args are the workload's, while fields they leave out come from the runtime."""
+    if res.kind != "InferenceService":
+        return []
+    out = []
+    for comp in _ISVC_COMPONENTS:
+        for key in ISVC_MODEL_KEYS:
+            spec = _get(res.data, "spec", comp, key)
+            if isinstance(spec, Mapping):
+                out.append(Container(key, spec, ("spec", comp, key), "container"))
+    return out
+
+
+def _pod_specs(res: Resource) -> list[tuple[Mapping[str, Any], ObjPath]]:
+    if res.kind not in ML_POD_KINDS:
+        spec, path = _pod_spec(res)
+        return [(spec, path)] if spec is not None else []
+    out = []
+    for path in _ml_spec_paths(res):
+        spec = _get(res.data, *path)
+        if isinstance(spec, Mapping):
+            out.append((spec, path))
+    return out
 
 
 def pod_template_metadata(res: Resource) -> tuple[Mapping[str, Any], ObjPath]:
@@ -98,9 +176,11 @@ def containers(res: Resource, init: bool = True, ephemeral: bool = True) -> Iter
 
 
 def _containers(res: Resource, init: bool, ephemeral: bool) -> Iterator[Container]:
-    spec, base = pod_spec(res)
-    if spec is None:
-        return
+    for spec, base in pod_specs(res):
+        yield from _spec_containers(spec, base, init, ephemeral)
+
+
+def _spec_containers(spec: Mapping[str, Any], base: ObjPath, init: bool, ephemeral: bool) -> Iterator[Container]:
     groups = [("containers", "container")]
     if init:
         groups.append(("initContainers", "initContainer"))
@@ -121,7 +201,8 @@ def security_value(res: Resource, c: Container, field: str) -> tuple[Any, ObjPat
     if own is not None:
         return own, (*c.path, "securityContext", field)
     if field in INHERITED_SECURITY_FIELDS:
-        spec, base = pod_spec(res)
+        base = c.path[:-2]  # the pod spec holding this container (one of several in Ray or Seldon objects)
+        spec = _get(res.data, *base)
         pod_val = _get(spec, "securityContext", field)
         if pod_val is not None:
             return pod_val, (*base, "securityContext", field)
@@ -611,17 +692,20 @@ def limit_range_defaults(res: Resource, inv: Inventory) -> dict[str, set[str]]:
 
 
 MODEL_SERVER_IMAGE_RE = re.compile(
-    r"(?i)(triton|torchserve|vllm|text-generation-inference|(^|[/_-])tgi([:_-]|$)|kserve|seldon|mlserver|"
+    r"(?i)(triton|torchserve|vllm|text-generation-inference|(^|[/_-])tgi([:_-]|$)|mlserver|"
+    r"(kserve|seldonio)/[a-z0-9-]*(server|runtime)\b|kserve-[a-z0-9]*server|huggingfaceserver|"
     r"tensorflow/serving|tf-?serving|ollama|llama[.-]?cpp|sglang|text-embeddings-inference|lmdeploy|localai|"
-    r"model[_-]?server|openvino|nim[/-]|ray-?llm)"
+    r"model[_-]?server|openvino/model_server|nim[/-]|ray-?llm|tensorrt-?llm|djl-?serving|infinity-emb)"
 )
 MODEL_HINT_RE = re.compile(r"(?i)(model)")
 MODEL_ARG_RE = re.compile(r"(?i)(--model|model[_-]?(repository|store|path|dir|id|name)|\.gguf|\.safetensors|"
-                          r"\.onnx|\.pt\b|huggingface)")
+                          r"\.onnx|\.pt\b|huggingface|^vllm$|vllm[. ]|\bvllm serve\b|text-generation-launcher|"
+                          r"tritonserver|torchserve --start|mlserver start|sglang\.launch_server)")
 
 
 def model_server_signals(c: Container, memory_threshold: float) -> list[str]:
-    """Why a container looks like it loads a large model at start (empty list: it does not)."""
+    """Why a container looks like it loads a large model at start (empty list: it does not). Memory of at
+    least `memory_threshold` only counts beside another sign (image, GPU, model env, command)."""
     why: list[str] = []
     image = c.data.get("image")
     if isinstance(image, str) and MODEL_SERVER_IMAGE_RE.search(image):
@@ -645,6 +729,8 @@ def model_server_signals(c: Container, memory_threshold: float) -> list[str]:
             if isinstance(a, str) and MODEL_ARG_RE.search(a):
                 why.append(f"{key} mention a model")
                 break
+    if why and all(w.startswith("memory ") for w in why):
+        return []  # a large memory budget alone is a database or a JVM as often as a model
     return sorted(set(why))
 
 
@@ -701,6 +787,12 @@ def require_pod_spec(res: Resource, inv: Inventory | None = None) -> tuple[Mappi
             raise NotApplicable()  # the template is judged at the referenced workload
         raise NotAssessed(f"{res.kind} {res.name} takes its pod template from {ref[0]} {ref[1]}, not in the scan")
     spec, base = pod_spec(res)
+    if spec is None and res.kind == "InferenceService":
+        raise NotAssessed(f"InferenceService {res.name} declares no containers of its own: its model server "
+                          "container comes from a ServingRuntime (scan that to judge it)")
+    if spec is None and res.kind == "LLMInferenceService":
+        raise NotAssessed(f"LLMInferenceService {res.name} declares no pod template of its own: it comes from "
+                          "an LLMInferenceServiceConfig (baseRefs) or the controller's defaults")
     if spec is None:
         raise NotAssessed(f"{res.kind} {res.name} has no pod spec to judge")
     if not isinstance(spec.get("containers"), list) or not any(

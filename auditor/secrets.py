@@ -91,7 +91,8 @@ NOT_SECRET_NAME_RE = re.compile(
     r"_enabled$|_version$|_ttl$|_timeout$|_header$|_format$|_field$|_ref$|keyvault|key_vault|secretname|"
     r"_secret_name$|public[_-]?key|tokenizer|max_tokens|token_limit|num_tokens|keyring|gpg_key|_keyid$|"
     r"key_?server|keys_?url|sha\d*$|sha\d+|checksum|hash$|_md5$|(^|[_-])(gpg|pgp)([_-]|s?$|key)|_fingerprint$|_thumbprint$|_keys_?dir$|"
-    r"_count$|_limit$|_expir\w*$|_policy$|_algorithm$|_alg$|_prefix$)"
+    r"_count$|_limit$|_expir\w*$|_policy$|_algorithm$|_alg$|_prefix$|"
+    r"(^|_)(no|use|enable|disable|skip|allow|require|verify)_)"  # switches: SCCACHE_S3_NO_CREDENTIALS, USE_AUTH_TOKEN
 )
 PLACEHOLDER_RE = re.compile(
     r"(?i)^(\s*|<[^>]*>|\{\{.*\}\}|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\$\([A-Za-z_][A-Za-z0-9_]*\)|changeme|change_me|"
@@ -126,10 +127,22 @@ def token_kind(value: str) -> str | None:
     return None
 
 
+# documentation fillers: hf_xxx, sk-..., ghp_XXXXXXXX, a token prefix followed by one repeated character
+_FILLER_RE = re.compile(r"[A-Za-z]{0,6}[_-]?(?:x+|X+|\*+|\.+|0+|#+|_+)")
+# words that mark a value as an instruction to the reader: your-hf-token, REPLACE_WITH_YOUR_TOKEN, insert-key-here
+_PLACEHOLDER_WORDS = frozenset({"your", "yours", "replace", "insert", "enter", "changeme", "placeholder", "dummy",
+                                "example", "redacted", "fake", "sample", "here", "empty"})
+
+
 def is_placeholder(value: str) -> bool:
     v = value.strip().strip("\"'")
-    return bool(PLACEHOLDER_RE.match(v)) or v.startswith(("$(", "${", "{{", "@Microsoft.KeyVault(", "secretref:",
-                                                              "keyvaultref:", "$"))
+    if bool(PLACEHOLDER_RE.match(v)) or v.startswith(("$(", "${", "{{", "@Microsoft.KeyVault(", "secretref:",
+                                                      "keyvaultref:", "$")):
+        return True
+    if _FILLER_RE.fullmatch(v):
+        return True
+    words = [w.lower() for w in re.split(r"[-_ .:/]+", v) if w]
+    return len(v) <= 64 and len(words) >= 1 and any(w in _PLACEHOLDER_WORDS for w in words)
 
 
 _LONG_SECRET_WORDS = ("password", "passwd", "passphrase", "secret", "token", "credential", "apikey", "privatekey",
@@ -174,6 +187,8 @@ def high_entropy(value: str) -> bool:
         return False  # host names and host:port, e.g. productcatalogservice:3550
     if re.fullmatch(r"[\w.+-]+@[\w.-]+", v):
         return False  # e-mail addresses
+    if re.fullmatch(r"[a-z0-9][a-z0-9._-]*(/[a-z0-9._-]+)*:[a-z0-9][a-z0-9._-]*", v) and re.search(r"[.-]", v):
+        return False  # image references, e.g. python:3.9-slim-bullseye, nvidia/cuda:12.1.0-runtime-ubuntu22.04
     return shannon_entropy(v) >= 4.0
 
 

@@ -21,7 +21,11 @@ _MINIMAL_REGISTRIES = ("cgr.dev/chainguard/", "gcr.io/distroless/", "mcr.microso
 # built on debian:*-slim by their maintainers
 _SLIM_BASED = {"mcr.microsoft.com/dotnet/runtime", "mcr.microsoft.com/dotnet/aspnet",
                "mcr.microsoft.com/dotnet/runtime-deps", "busybox", "alpine", "nginx", "httpd", "redis", "memcached",
-               "traefik", "caddy"}
+               "traefik", "caddy", "mambaorg/micromamba"}
+# ML platform images built on a full OS with a full Python/conda stack (Azure ML openmpi bases start from
+# ubuntu or CUDA devel images and add conda, MPI and compilers; NGC framework images and Ray images likewise)
+_FULL_PREFIXES = ("mcr.microsoft.com/azureml/openmpi", "mcr.microsoft.com/azureml/intelmpi", "nvcr.io/nvidia/pytorch",
+                  "nvcr.io/nvidia/tensorflow", "rayproject/ray", "condaforge/miniforge", "condaforge/mambaforge")
 # full operating systems and full language/toolchain images
 _FULL_OS = {"ubuntu", "debian", "centos", "fedora", "rockylinux", "rockylinux/rockylinux", "almalinux",
             "amazonlinux", "oraclelinux", "opensuse/leap", "opensuse/tumbleweed", "archlinux",
@@ -64,6 +68,8 @@ def verdict(ref: ImageRef, params: DF009Params) -> bool | None:
         return True
     if name in _SLIM_BASED or ref.repository.endswith("-minimal") or ref.repository.endswith("-micro"):
         return True
+    if name.startswith(_FULL_PREFIXES):
+        return False
     if name in _FULL_OS or name in _FULL_LANG or ref.last_component in ("ubi", "ubi8", "ubi9"):
         return False
     return None
@@ -91,8 +97,9 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """The final stage's base, followed through stage aliases to the real image, is a minimal one:
     scratch, a -slim/-alpine/-chiseled/-minimal/-micro tag, distroless, Chainguard, busybox,
     ubi-minimal/ubi-micro, or an image built on a slim base. Full OS images (ubuntu, debian, centos, ubi)
-    and full language or SDK images (python:3.12, node:22, golang, maven, dotnet/sdk, CUDA devel) fail.
-    Images the rule does not know are not assessed (configure `minimal_images` / `full_images`)."""
+    and full language or SDK images (python:3.12, node:22, golang, maven, dotnet/sdk, CUDA devel, conda, Azure
+    ML openmpi bases, NGC PyTorch/TensorFlow, Ray) fail; CUDA `base`/`runtime` images pass. Images the rule
+    does not know are not assessed (configure `minimal_images` / `full_images`)."""
     model: DockerfileModel = res.data
     params: DF009Params = ctx.params if isinstance(ctx.params, DF009Params) else DF009Params()
     chain = stage_chain(model)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from auditor.api import Context, NotApplicable, Resource, Violation, rule
 from auditor.k8s import (
-    POD_KINDS,
+    CONTAINER_KINDS,
     containers,
     get,
     is_windows,
@@ -22,7 +22,7 @@ from auditor.k8s import (
     title="Container does not drop all capabilities",
     controls=["CONT-NO-PRIVILEGE"],
     target="kubernetes",
-    kinds=POD_KINDS,
+    kinds=CONTAINER_KINDS,
     rationale=(
         "Container runtimes grant a default set of Linux capabilities (NET_RAW, CHOWN, SETUID, ...) that a model "
         "server never needs; each is attack surface for a container escape or for spoofing traffic on the node."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.k8s import POD_KINDS, containers, require_pod_spec, security_value
+from auditor.k8s import CONTAINER_KINDS, containers, require_pod_spec, security_value
 
 
 @rule(
@@ -14,7 +14,7 @@ from auditor.k8s import POD_KINDS, containers, require_pod_spec, security_value
     title="Container may run as root",
     controls=["CONT-NON-ROOT"],
     target="kubernetes",
-    kinds=POD_KINDS,
+    kinds=CONTAINER_KINDS,
     rationale=(
         "A process running as uid 0 inside a container is root on the node's kernel: one container escape or "
         "writable host mount away from the node. Images often default to root, so the pod must say otherwise."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Params, Resource, Violation, rule
-from auditor.k8s import POD_KINDS, containers, get, require_pod_spec, str_list
+from auditor.k8s import CONTAINER_KINDS, containers, get, require_pod_spec, str_list
 
 # the capabilities the Pod Security Standards "baseline" profile lets a pod add
 BASELINE_CAPABILITIES = (
@@ -24,7 +24,7 @@ class CapabilityParams(Params):
     title="Container adds a dangerous capability",
     controls=["CONT-NO-PRIVILEGE"],
     target="kubernetes",
-    kinds=POD_KINDS,
+    kinds=CONTAINER_KINDS,
     params=CapabilityParams,
     rationale=(
         "Capabilities such as SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE or ALL give a container near-root "

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from auditor.api import Context, NotApplicable, Params, Resource, Violation, rule
 from auditor.k8s import (
-    POD_KINDS,
+    CONTAINER_KINDS,
     get,
     has_probe,
     long_running_containers,
@@ -27,9 +27,9 @@ class StartupParams(Params):
     title="Model server with a liveness probe has no startup probe",
     controls=["OPS-STARTUP"],
     target="kubernetes",
-    kinds=POD_KINDS,
+    kinds=CONTAINER_KINDS,
     params=StartupParams,
-    applies=lambda r: r.kind not in ("Job", "CronJob"),
+    applies=lambda r: r.kind not in ("Job", "CronJob", "RayJob"),
     rationale=(
         "Loading a large model takes minutes; a liveness probe that starts checking right away kills the "
         "container before it finishes, and the pod crash-loops forever under exactly the load that scaled it up."
@@ -44,9 +44,11 @@ class StartupParams(Params):
 )
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """A long-running container with a livenessProbe that looks like it loads a large model (a model-server
-    image such as tritonserver, torchserve, vllm, TGI, KServe, Seldon, MLServer; a GPU request; memory of at
-    least `memory_threshold`; env or args naming a model) declares a startupProbe, or gives its liveness probe
-    initialDelaySeconds of at least `min_initial_delay`. Other containers are not judged."""
+    image such as tritonserver, torchserve, vllm, TGI, MLServer, or a KServe/Seldon `*server` image, not every
+    image of those projects; a GPU request; memory of at least `memory_threshold`; env naming a model; a command
+    or args that start a model server or name a model) declares a startupProbe, or gives its liveness probe
+    initialDelaySeconds of at least `min_initial_delay`. KServe ServingRuntimes, LLMInferenceServices and
+    Ray/Seldon/LeaderWorkerSet pod templates are judged like Deployments. Other containers are not judged."""
     require_pod_spec(res, ctx.inventory)
     threshold = quantity(ctx.params.memory_threshold) or float(4 * 2**30)
     judged = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, NotApplicable, Resource, Violation, rule
-from auditor.k8s import POD_KINDS, containers, get, is_windows, require_pod_spec, security_context_path
+from auditor.k8s import CONTAINER_KINDS, containers, get, is_windows, require_pod_spec, security_context_path
 
 
 @rule(
@@ -14,7 +14,7 @@ from auditor.k8s import POD_KINDS, containers, get, is_windows, require_pod_spec
     title="Container allows privilege escalation",
     controls=["CONT-NO-PRIVILEGE"],
     target="kubernetes",
-    kinds=POD_KINDS,
+    kinds=CONTAINER_KINDS,
     rationale=(
         "Unless allowPrivilegeEscalation is false, a process can gain more privileges than its parent through "
         "setuid binaries or file capabilities (no_new_privs is not set): the default is to allow it."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.k8s import POD_KINDS, containers, get, require_pod_spec, security_value
+from auditor.k8s import CONTAINER_KINDS, containers, get, require_pod_spec, security_value
 
 
 @rule(
@@ -14,7 +14,7 @@ from auditor.k8s import POD_KINDS, containers, get, require_pod_spec, security_v
     title="Container runs privileged",
     controls=["CONT-NO-PRIVILEGE"],
     target="kubernetes",
-    kinds=POD_KINDS,
+    kinds=CONTAINER_KINDS,
     rationale=(
         "A privileged container has every capability and every host device: root in it is root on the node, so a "
         "compromised model server or a malicious dependency owns the node and every workload on it."

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
 from auditor.k8s import (
-    POD_KINDS,
+    CONTAINER_KINDS,
     container_path_or,
     containers,
     effective_request,
@@ -22,7 +22,7 @@ from auditor.k8s import (
     title="Container lacks CPU/memory requests or a memory limit",
     controls=["OPS-RESOURCES"],
     target="kubernetes",
-    kinds=POD_KINDS,
+    kinds=CONTAINER_KINDS,
     rationale=(
         "Without requests the scheduler packs pods blind and the autoscaler has nothing to compute utilisation "
         "from; without a memory limit one model that leaks or loads too much starves its neighbours and gets "

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.k8s import POD_KINDS, as_list, containers, env_entries, literal_secret, require_pod_spec
+from auditor.k8s import (
+    CONTAINER_KINDS,
+    as_list,
+    containers,
+    env_entries,
+    inference_model_containers,
+    literal_secret,
+    require_pod_spec,
+)
 from auditor.secrets import token_kind
 
 
@@ -15,7 +23,7 @@ from auditor.secrets import token_kind
     title="Secret written as a literal in a pod spec",
     controls=["SEC-NO-PLAINTEXT-SECRETS"],
     target="kubernetes",
-    kinds=POD_KINDS,
+    kinds=CONTAINER_KINDS,
     rationale=(
         "A literal env value is stored in the manifest, in Git, in the API server (readable to anyone who may "
         "get the workload) and in every `kubectl describe`: a key written there is a leaked key."
@@ -29,10 +37,13 @@ from auditor.secrets import token_kind
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """No container (init and ephemeral included) has an env `value` that looks like a secret: a known
     token format, a literal under a secret-looking name (PASSWORD, API_KEY, ...), or a high-entropy string;
-    and no command/args item contains a known token format. Placeholders and $(VAR) references pass. The
-    value is never reported: evidence is its masked form."""
-    require_pod_spec(res, ctx.inventory)
-    for c in containers(res):
+    and no command/args item contains a known token format. KServe InferenceService model shorthand
+    (`spec.predictor.model.env`) counts as a container. Placeholders and $(VAR) references pass. The value is
+    never reported: evidence is its masked form."""
+    shorthand = inference_model_containers(res)
+    if not shorthand:
+        require_pod_spec(res, ctx.inventory)
+    for c in [*containers(res), *shorthand]:
         for i, e in env_entries(c):
             if "value" not in e:
                 continue
