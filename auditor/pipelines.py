@@ -153,6 +153,8 @@ _TEST_RES: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
     r"\bbehave\b", r"\brake\s+(?:test|spec)\b", r"\bswift\s+test\b", r"\bflutter\s+test\b", r"\bbazel\s+test\b",
     r"\bsbt\s+(?:[\w:]+\s+)*test\b", r"\bterraform\s+test\b", r"\bInvoke-Pester\b",
     r"\baz\s+deployment\s+(?:group|sub|mg|tenant)\s+(?:validate|what-if)\b",
+    # Docker Hub's automated-test convention: a docker-compose.test.yml whose `sut` service runs the tests
+    r"\bdocker[- ]compose\s+(?:\S+\s+)*?(?:-f|--file)[\s=]+\S*\btests?\b\S*\s+(?:\S+\s+)*?(?:run|up)\b",
 ))
 _MVN_RE = re.compile(r"\b(?:mvn|mvnw|\./mvnw|maven)\b.*\b(?:test|verify|package|install|deploy)\b")
 _GRADLE_RE = re.compile(r"\b(?:gradle|gradlew|\./gradlew)\b.*\b(?:test|check|build)\b")

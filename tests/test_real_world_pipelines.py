@@ -1,0 +1,76 @@
+"""Regressions found by scanning public workflows and Azure Pipelines: small synthetic inputs only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.pipelines import is_test_command
+from auditor.scan import ScanOptions, run_scan
+
+
+def _scan(tmp_path: Path, files: dict[str, str], code: str) -> list[tuple[str, int | None, str]]:
+    for rel, text in files.items():
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+    report = run_scan(ScanOptions(inputs=(str(tmp_path),), select=(code,)))
+    return [(f.status, f.location.line, f.message) for f in report.findings if f.rule == code]
+
+
+@pytest.mark.parametrize(("cmd", "is_test"), [
+    ("docker-compose --file docker-compose.test.yml run sut", True),
+    ("docker compose -f docker-compose.test.yml up --exit-code-from sut", True),
+    ("docker compose -f tests/compose.yml run app", True),
+    ("docker compose -f docker-compose.yml up -d", False),
+    ("docker-compose --file docker-compose.test.yml build", False),
+])
+def test_compose_test_convention(cmd: str, is_test: bool) -> None:
+    assert is_test_command(cmd) is is_test
+
+
+PUBLISH = """\
+name: publish
+on:
+  push:
+    branches: [main]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - name: Run tests
+        run: |
+          docker compose --file docker-compose.test.yml build
+          docker compose --file docker-compose.test.yml run sut
+  push:
+    needs: test
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: ./.github/actions/prepare
+      - uses: docker/build-push-action@v6
+        with:
+          push: true
+          tags: acme/api:${{ github.sha }}
+"""
+
+
+def test_compose_sut_job_gates_the_push(tmp_path: Path) -> None:
+    got = _scan(tmp_path, {".github/workflows/publish.yml": PUBLISH}, "PIPE001")
+    assert [s for s, _, _ in got] == ["pass"]
+
+
+def test_push_after_an_unreadable_local_action_is_not_called_scanned(tmp_path: Path) -> None:
+    """The local action is missing: a scan may run there, so the push is neither passed nor failed."""
+    got = _scan(tmp_path, {".github/workflows/publish.yml": PUBLISH}, "PIPE003")
+    assert got == [("not_assessed", None, "not assessed: images are pushed or deployed after steps from templates "
+                    "that could not be read (a scan may run there): ./.github/actions/prepare")]
+
+
+def test_push_after_a_readable_local_action_without_scanner_fails(tmp_path: Path) -> None:
+    got = _scan(tmp_path, {".github/workflows/publish.yml": PUBLISH, ".github/actions/prepare/action.yml": (
+        "name: prepare\nruns:\n  using: composite\n  steps:\n    - run: df -h\n      shell: bash\n")}, "PIPE003")
+    assert got == [("fail", 20, "docker/build-push-action pushes an image that no earlier step or job scanned for "
+                    "vulnerabilities")]
