@@ -134,6 +134,11 @@ def commands(step: Mapping[str, Any]) -> Iterator[Command]:
                 words = tuple(shlex.split(part, comments=True))
             except ValueError:
                 words = tuple(part.split())
+            sub = re.match(r"^[A-Za-z_][A-Za-z0-9_]*=\$\((.+)$", words[0]) if words else None
+            if sub is not None:  # run_id=$(az ml job create ...): the command inside the substitution
+                words = (sub.group(1), *words[1:])
+                if words[-1].endswith(")"):
+                    words = (*words[:-1], words[-1][:-1]) if len(words[-1]) > 1 else words[:-1]
             while words and (re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]) and len(words) > 1
                              or words[0] in ("sudo", "time", "exec", "env", "-", "&", "then", "do", "else", "{", "(")):
                 words = words[1:]

@@ -74,3 +74,26 @@ def test_push_after_a_readable_local_action_without_scanner_fails(tmp_path: Path
         "name: prepare\nruns:\n  using: composite\n  steps:\n    - run: df -h\n      shell: bash\n")}, "PIPE003")
     assert got == [("fail", 20, "docker/build-push-action pushes an image that no earlier step or job scanned for "
                     "vulnerabilities")]
+
+
+def test_command_inside_an_assignment_substitution_is_read() -> None:
+    from auditor.pipelines import commands
+    got = [c.words for c in commands({"script": "run_id=$(az ml job create -f job.yml --query name -o tsv)\n"
+                                                "TAG=$(git rev-parse --short HEAD)\n", "script_line": 5})]
+    assert got == [("az", "ml", "job", "create", "-f", "job.yml", "--query", "name", "-o", "tsv"),
+                   ("git", "rev-parse", "--short", "HEAD")]
+
+
+def test_training_submitted_through_a_substitution_counts(tmp_path: Path) -> None:
+    got = _scan(tmp_path, {"azure-pipelines.yml": (
+        "trigger: [main]\n"
+        "pool: {vmImage: ubuntu-latest}\n"
+        "steps:\n"
+        "  - task: AzureCLI@2\n"
+        "    inputs:\n"
+        "      azureSubscription: ml\n"
+        "      scriptType: bash\n"
+        "      scriptLocation: inlineScript\n"
+        "      inlineScript: |\n"
+        "        run_id=$(az ml job create -f pipeline.yml --query name -o tsv)\n")}, "PIPE004")
+    assert got == [("fail", 1, "pipeline trains a model (az ml job create, line 10) but has no schedule trigger")]
