@@ -155,6 +155,7 @@ _TEST_RES: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
     r"(?:^|\s)(?:jest|vitest|mocha)(?:\s|$)", r"\bgo\s+test\b", r"\bdotnet\s+test\b", r"\bcargo\s+(?:test|nextest)\b",
     r"\bmake\s+(?:[\w-]+\s+)*(?:test|tests|check|unittest|unit-test)(?:\s|$)", r"(?:^|\s)ctest(?:\s|$)",
     r"\b(?:bundle\s+exec\s+)?rspec\b", r"\bphpunit\b", r"\b(?:run[-_])?tests?\.(?:sh|ps1|py)\b", r"\brun[-_]tests?\b",
+    r"\bpython[0-9.]*\s+(?:-\S+\s+)*\S*\btests?/\S*\.py\b", r"\bpython[0-9.]*\s+(?:-\S+\s+)*\S*\btest_\w+\.py\b",
     r"\bbehave\b", r"\brake\s+(?:test|spec)\b", r"\bswift\s+test\b", r"\bflutter\s+test\b", r"\bbazel\s+test\b",
     r"\bsbt\s+(?:[\w:]+\s+)*test\b", r"\bterraform\s+test\b", r"\bInvoke-Pester\b",
     r"\baz\s+deployment\s+(?:group|sub|mg|tenant)\s+(?:validate|what-if)\b",
@@ -404,7 +405,10 @@ def step_actions(step: Mapping[str, Any], built_tags: list[str] | None = None) -
             if _truthy(inputs.get("push")) or "type=registry" in inputs.get("outputs", ""):
                 out.append(Action("push", line, uses, tuple(tags) or ("",)))
         if uses in _DEPLOY_ACTIONS:
-            out.append(Action("deploy", line, uses, container=_DEPLOY_ACTIONS[uses]))
+            container = _DEPLOY_ACTIONS[uses]
+            if uses == "azure/webapps-deploy":  # a code package unless `images:` names a container image
+                container = bool((inputs.get("images") or "").strip())
+            out.append(Action("deploy", line, uses, container=container))
         if uses in SCAN_ACTIONS or uses.startswith("snyk/actions/docker") or uses.startswith("anchore/scan-action"):
             scan_type = inputs.get("scan-type", inputs.get("scanType", "image")).lower()
             if uses != "aquasecurity/trivy-action" or scan_type in ("image", ""):
@@ -442,7 +446,11 @@ def step_actions(step: Mapping[str, Any], built_tags: list[str] | None = None) -
             cmd = (inputs.get("action") or inputs.get("command") or "deploy").lower()
             if name not in ("kubernetes", "kubernetesmanifest", "helmdeploy") or cmd in (
                     "deploy", "apply", "create", "set", "upgrade", "install", "promote", "patch", "scale"):
-                out.append(Action("deploy", line, what, container=_DEPLOY_TASKS[name]))
+                container = _DEPLOY_TASKS[name]
+                if name == "azurermwebappdeployment":  # webAppContainer / DockerRepository: a container image
+                    container = "container" in (inputs.get("appType") or inputs.get("WebAppKind") or "").lower() \
+                        or bool(inputs.get("DockerRepository") or inputs.get("DockerNamespace"))
+                out.append(Action("deploy", line, what, container=container))
         if SCAN_TASK_RE.match(name):
             out.append(Action("scan", line, what))
         if TRAIN_TASK_RE.match(name):

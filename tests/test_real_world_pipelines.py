@@ -97,3 +97,56 @@ def test_training_submitted_through_a_substitution_counts(tmp_path: Path) -> Non
         "      inlineScript: |\n"
         "        run_id=$(az ml job create -f pipeline.yml --query name -o tsv)\n")}, "PIPE004")
     assert got == [("fail", 1, "pipeline trains a model (az ml job create, line 10) but has no schedule trigger")]
+
+
+WEBAPP = """\
+name: deploy
+on:
+  push:
+    branches: [main]
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: pip install -r requirements.txt
+      - name: Run tests
+        run: python tests/test_runner.py
+      - uses: azure/webapps-deploy@v3
+        with:
+          app-name: api
+          publish-profile: ${{ secrets.PROFILE }}
+"""
+
+
+@pytest.mark.parametrize(("cmd", "is_test"), [
+    ("python tests/test_runner.py", True), ("python3 -u test_model.py", True),
+    ("python src/tests/integration/run.py", True), ("python train.py", False), ("python setup.py sdist", False),
+])
+def test_test_scripts_by_path(cmd: str, is_test: bool) -> None:
+    assert is_test_command(cmd) is is_test
+
+
+def test_code_package_webapp_deploy_after_a_test_script(tmp_path: Path) -> None:
+    assert [s for s, _, _ in _scan(tmp_path, {".github/workflows/deploy.yml": WEBAPP}, "PIPE001")] == ["pass"]
+
+
+def test_code_package_webapp_deploy_is_not_a_container_deploy(tmp_path: Path) -> None:
+    got = _scan(tmp_path, {".github/workflows/deploy.yml": WEBAPP}, "PIPE003")
+    assert got == [("not_assessed", None, "not assessed: none of the 1 pipeline(s) pushes or deploys a container image")]
+
+
+def test_webapp_deploy_with_images_is_a_container_deploy(tmp_path: Path) -> None:
+    text = WEBAPP + "          images: acr.azurecr.io/api:${{ github.sha }}\n"
+    got = _scan(tmp_path, {".github/workflows/deploy.yml": text}, "PIPE003")
+    assert got == [("fail", 13, "azure/webapps-deploy deploys images that no pipeline step scanned for vulnerabilities")]
+
+
+def test_azure_rm_webapp_deployment_container_kind(tmp_path: Path) -> None:
+    from auditor.pipelines import step_actions
+    code = step_actions({"task": "AzureRmWebAppDeployment@4", "line": 3,
+                         "inputs": {"appType": "webAppLinux", "packageForLinux": "drop/app.zip"}})
+    image = step_actions({"task": "AzureRmWebAppDeployment@4", "line": 3,
+                          "inputs": {"appType": "webAppContainer", "DockerRepository": "api"}})
+    assert [(a.kind, a.container) for a in code] == [("deploy", False)]
+    assert [(a.kind, a.container) for a in image] == [("deploy", True)]
