@@ -154,3 +154,29 @@ def test_activity_log_export_to_a_workspace_parameter(tmp_path: Path) -> None:
          "properties": {"workspaceId": "[parameters('ws')]",
                         "logs": [{"category": "Administrative", "enabled": True}]}}]}
     assert [(c, s) for c, s, _, _ in findings(write(tmp_path, "act.json", doc), "AZ020")] == [("AZ020", "pass")]
+
+
+def test_cost_tags_judged_when_the_location_is_a_required_parameter(tmp_path: Path) -> None:
+    doc = {"$schema": SCHEMA, "parameters": {"location": {"type": "string"}}, "resources": [
+        {"type": "Microsoft.OperationalInsights/workspaces", "apiVersion": "2022-10-01", "name": "logs",
+         "location": "[parameters('location')]", "properties": {"sku": {"name": "PerGB2018"}}}]}
+    assert findings(write(tmp_path, "w.json", doc), "AZ032") == [
+        ("AZ032", "fail", "Microsoft.OperationalInsights/workspaces logs", 9)]
+
+
+def test_owner_count_ignores_unknown_roles_below_the_subscription(tmp_path: Path) -> None:
+    """An assignment on a vault whose role is a parameter cannot be a subscription Owner: five real
+    subscription Owners added by the template still fail."""
+    sub = "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#"
+    owner = "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '8e3af657-a8ff-443c-a75c-2fe8c4bcb635')]"
+    resources: list[dict[str, Any]] = [
+        {"type": "Microsoft.Authorization/roleAssignments", "apiVersion": "2022-04-01", "name": f"o{i}",
+         "properties": {"roleDefinitionId": owner, "principalId": f"[reference('id{i}').principalId]"}}
+        for i in range(5)]
+    resources.append({"type": "Microsoft.Authorization/roleAssignments", "apiVersion": "2022-04-01", "name": "kv",
+                      "scope": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv",
+                      "properties": {"roleDefinitionId": "[parameters('role')]", "principalId": "p"}})
+    doc = {"$schema": sub, "parameters": {"role": {"type": "string"}}, "resources": resources}
+    report = run_scan(ScanOptions(inputs=(str(write(tmp_path, "owners.json", doc)),), select=("AZ007",)))
+    assert [(f.status, f.message) for f in report.findings] == [
+        ("fail", "the templates assign Owner at subscription scope to 5 principals (at most 3 wanted)")]

@@ -32,7 +32,8 @@ def _taggable(res: Resource) -> bool:
         return False
     if res.extra.get("source") == "live" or res.origin != "file":
         return True
-    return find(res, "location")[0] is not None or kind == RESOURCE_GROUP.lower()
+    # the location may be a parameter nobody set: it is still there (an unknown region, not a missing one)
+    return find(res, "location", resolve=False)[0] is not None or kind == RESOURCE_GROUP.lower()
 
 
 @rule(
