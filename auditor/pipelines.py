@@ -153,7 +153,9 @@ _TEST_RES: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
     r"\bhatch\s+(?:run\s+)?test\b", r"\b(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?(?:test|t)(?::[\w:-]+)?(?:\s|$)",
     r"\bnpm\s+(?:run\s+)?(?:test|cit|install-test)\b", r"\bnpx\s+(?:jest|vitest|mocha|playwright\s+test|cypress\s+run)\b",
     r"(?:^|\s)(?:jest|vitest|mocha)(?:\s|$)", r"\bgo\s+test\b", r"\bdotnet\s+test\b", r"\bcargo\s+(?:test|nextest)\b",
-    r"\bmake\s+(?:[\w-]+\s+)*(?:test|tests|check|unittest|unit-test)(?:\s|$)", r"(?:^|\s)ctest(?:\s|$)",
+    r"\bmake\s+(?:[\w-]+\s+)*(?:tests?(?:[-_][\w-]+)?|[\w-]+[-_]tests?|check|unittest)(?:\s|$)",
+    r"\b(?:conda|mamba|micromamba)\s+run\s+(?:-\S+\s+(?:\S+\s+)?)*(?:python\s+-m\s+)?(?:pytest|tox|nox)\b",
+    r"\b(?:pnpm|yarn|npm)\s+(?:-\S+\s+)*(?:workspaces\s+run\s+|-r\s+|--recursive\s+)?(?:run\s+)?test(?::[\w:-]+)?(?:\s|$)", r"(?:^|\s)ctest(?:\s|$)",
     r"\b(?:bundle\s+exec\s+)?rspec\b", r"\bphpunit\b", r"\b(?:run[-_])?tests?\.(?:sh|ps1|py)\b", r"\brun[-_]tests?\b",
     r"\bpython[0-9.]*\s+(?:-\S+\s+)*\S*\btests?/\S*\.py\b", r"\bpython[0-9.]*\s+(?:-\S+\s+)*\S*\btest_\w+\.py\b",
     r"\bbehave\b", r"\brake\s+(?:test|spec)\b", r"\bswift\s+test\b", r"\bflutter\s+test\b", r"\bbazel\s+test\b",
@@ -171,7 +173,7 @@ REPORT_ACTIONS = ("dorny/test-reporter", "enricomi/publish-unit-test-result-acti
                   "publishtestresults")
 
 
-_INSTALL_RE = re.compile(r"^\s*(?:python[0-9.]*\s+-m\s+)?(?:pip[0-9.]*|uv\s+pip|uv\s+add|poetry\s+add|pipx|conda|mamba"
+_INSTALL_RE = re.compile(r"^\s*(?:python[0-9.]*\s+-m\s+)?(?:pip[0-9.]*|uv\s+pip|uv\s+add|poetry\s+add|pipx|(?:conda|mamba|micromamba)\s+(?:install|create|env|update)"
                          r"|apt(?:-get)?|apk|yum|dnf|brew|choco|npm\s+(?:i|install|ci|add)|yarn\s+add|pnpm\s+add"
                          r"|go\s+install|dotnet\s+tool)\b")
 
@@ -261,6 +263,8 @@ _SCAN_RES = tuple(re.compile(p) for p in (
 ))
 _TRAIN_RES = tuple(re.compile(p) for p in (
     r"\bpython[0-9.]*\s+(?:-\S+\s+)*(?:\S*[/_\-.])?(?:re|pre|fine[_-]?)?train[\w\-]*\.py\b",
+    r"\bpython[0-9.]*\s+(?:-\S+\s+)*(?:\S*[/_\-.])?fine[_-]?tun(?:e|ing)[\w\-]*\.py\b",
+    r"\bpapermill\s+(?:-\S+\s+)*\S*(?:train|fine[_-]?tun)\S*\.ipynb\b",
     r"\bpython[0-9.]*\s+-m\s+(?:[\w.]*[._])?(?:re|pre)?train\w*\b",
     r"(?:^|[\s/])(?:re|pre)?train[\w\-]*\.(?:py|sh)\b", r"\baz\s+ml\s+(?:job|pipeline)\s+create\b", r"\baz\s+ml\s+run\s+submit",
     r"\bmlflow\s+run\b", r"\bdvc\s+(?:repro|exp\s+run)\b", r"\bmake\s+(?:[\w-]+\s+)*(?:train|retrain)\b",
@@ -321,6 +325,10 @@ def _summary(words: Sequence[str], n: int) -> str:
     return redact_text(" ".join(kept[:n]))
 
 
+_MAKE_PUSH_RE = re.compile(r"(?:docker|image|images|container|oci)[-_]push(?:[-_][\w-]+)?|push[-_](?:docker|images?|container)"
+                           r"(?:[-_][\w-]+)?")
+
+
 def _command_actions(cmd: Command, built_tags: list[str]) -> list[Action]:
     w = cmd.words
     text = cmd.text
@@ -363,6 +371,22 @@ def _command_actions(cmd: Command, built_tags: list[str]) -> list[Action]:
         out.append(Action("build", cmd.line, "az acr build", acr))
         if "--no-push" not in w:
             out.append(Action("push", cmd.line, "az acr build", acr or ("",)))
+    if tool == "executor" and "kaniko" in w[0]:  # kaniko pushes every --destination unless --no-push
+        dests = tuple(_opt_values(w, "--destination", "-d"))
+        out.append(Action("build", cmd.line, "kaniko executor", dests))
+        if dests and "--no-push" not in w:
+            out.append(Action("push", cmd.line, "kaniko executor", dests))
+    if tool == "ko" and len(w) > 1 and w[1] in ("build", "publish", "resolve", "apply") and not any(
+            x in ("--push=false", "--local", "-L") for x in w):  # ko pushes to $KO_DOCKER_REPO by default
+        tags = tuple(t for v in _opt_values(w, "--tags", "-t") for t in v.split(",") if t) or ("latest",)
+        out.append(Action("build", cmd.line, f"ko {w[1]}"))
+        out.append(Action("push", cmd.line, f"ko {w[1]}", tuple(f"$KO_DOCKER_REPO:{t}" for t in tags)))
+    if tool == "gcloud" and len(w) > 2 and w[1:3] == ("builds", "submit") and _opt_values(w, "--tag", "-t"):
+        tags = tuple(_opt_values(w, "--tag", "-t"))
+        out.append(Action("build", cmd.line, "gcloud builds submit", tags))
+        out.append(Action("push", cmd.line, "gcloud builds submit", tags))
+    if tool == "make" and any(_MAKE_PUSH_RE.fullmatch(x) for x in w[1:]):
+        out.append(Action("push", cmd.line, _summary(w, 2), ("",)))
     if tool in ("crane", "skopeo") and len(w) > 2 and w[1] in ("push", "copy", "cp"):
         dest = w[-1].removeprefix("docker://")
         out.append(Action("push", cmd.line, f"{tool} {w[1]}", (dest,)))

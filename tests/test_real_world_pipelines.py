@@ -150,3 +150,28 @@ def test_azure_rm_webapp_deployment_container_kind(tmp_path: Path) -> None:
                           "inputs": {"appType": "webAppContainer", "DockerRepository": "api"}})
     assert [(a.kind, a.container) for a in code] == [("deploy", False)]
     assert [(a.kind, a.container) for a in image] == [("deploy", True)]
+
+
+@pytest.mark.parametrize(("cmd", "want"), [
+    ("ko build ./cmd/app", [("build", ()), ("push", ("$KO_DOCKER_REPO:latest",))]),
+    ("ko build --tags v1.2,latest ./cmd/app", [("build", ()), ("push", ("$KO_DOCKER_REPO:v1.2", "$KO_DOCKER_REPO:latest"))]),
+    ("ko build --local ./cmd/app", []),
+    ("/kaniko/executor --context . --destination ghcr.io/a/b:1.0",
+     [("build", ("ghcr.io/a/b:1.0",)), ("push", ("ghcr.io/a/b:1.0",))]),
+    ("/kaniko/executor --context . --destination ghcr.io/a/b:1.0 --no-push", [("build", ("ghcr.io/a/b:1.0",))]),
+    ("gcloud builds submit --tag gcr.io/p/a:1", [("build", ("gcr.io/p/a:1",)), ("push", ("gcr.io/p/a:1",))]),
+    ("make docker-push IMG=x", [("push", ("",))]),
+    ("make push", []),
+    ("make test-unit", [("test", ())]),
+    ("make integration-tests", [("test", ())]),
+    ("make latest", []),
+    ("conda run -n env pytest -q", [("test", ())]),
+    ("conda install -y pytest", []),
+    ("pnpm -r test", [("test", ())]),
+    ("yarn workspaces run test", [("test", ())]),
+    ("python scripts/fine_tune.py --epochs 1", [("train", ())]),
+    ("papermill notebooks/train.ipynb out.ipynb", [("train", ())]),
+])
+def test_more_real_spellings(cmd: str, want: list[tuple[str, tuple[str, ...]]]) -> None:
+    from auditor.pipelines import step_actions
+    assert [(a.kind, a.tags) for a in step_actions({"script": cmd, "script_line": 1, "line": 1})] == want
