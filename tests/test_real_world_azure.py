@@ -180,3 +180,13 @@ def test_owner_count_ignores_unknown_roles_below_the_subscription(tmp_path: Path
     report = run_scan(ScanOptions(inputs=(str(write(tmp_path, "owners.json", doc)),), select=("AZ007",)))
     assert [(f.status, f.message) for f in report.findings] == [
         ("fail", "the templates assign Owner at subscription scope to 5 principals (at most 3 wanted)")]
+
+
+def test_cost_tags_ignore_unknown_values_of_other_tags(tmp_path: Path) -> None:
+    doc = {"$schema": SCHEMA, "parameters": {"acrName": {"type": "string"}}, "resources": [
+        {"type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2023-07-01", "name": "[parameters('acrName')]",
+         "location": "westeurope", "sku": {"name": "Basic"},
+         "tags": {"displayName": "Container Registry", "container.registry": "[parameters('acrName')]"}}]}
+    assert [(c, s) for c, s, _, _ in findings(write(tmp_path, "acr.json", doc), "AZ032")] == [("AZ032", "fail")]
+    doc["resources"][0]["tags"] = {"Owner": "ml", "Environment": "[parameters('acrName')]"}
+    assert [(c, s) for c, s, _, _ in findings(write(tmp_path, "acr.json", doc), "AZ032")] == [("AZ032", "not_assessed")]
