@@ -504,20 +504,44 @@ def is_test_report(step: Mapping[str, Any]) -> bool:
 
 def job_actions(job: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], Action]]:
     """(step, action) pairs of a job in step order. A test-results publisher after a script step
-    counts as a test (the script produced the results)."""
+    counts as a test (the script produced the results). After the job starts a kind/minikube/k3d cluster, its
+    container deploys go to that throwaway cluster: end-to-end tests, not deliveries. Pushes to a registry on
+    the runner (localhost:5000) are not deliveries either."""
     out: list[tuple[Mapping[str, Any], Action]] = []
     built: list[str] = []
     ran_script = False
+    local_cluster = False  # kind/minikube/k3d started by this job: its deploys go to a throwaway test cluster
     for step in job.get("steps") or []:
         if not isinstance(step, Mapping):
             continue
         if is_test_report(step) and ran_script:
             out.append((step, Action("test", step.get("line"), "test results published after a script step")))
         for a in step_actions(step, built):
+            if local_cluster and a.kind == "deploy" and a.container:  # an end-to-end test, not a delivery
+                out.append((step, Action("test", a.line, f"{a.what} into a throwaway cluster (end-to-end test)")))
+                continue
+            if a.kind == "push" and a.tags and all(_LOCAL_REGISTRY_RE.match(t) for t in a.tags):
+                continue  # a registry on the runner (kind's local registry), not a delivery
             out.append((step, a))
+        if _starts_local_cluster(step):
+            local_cluster = True
         if step.get("script") or step.get("task"):
             ran_script = True
     return out
+
+
+LOCAL_CLUSTER_ACTIONS = ("helm/kind-action", "engineerd/setup-kind", "container-tools/kind-action",
+                         "medyagh/setup-minikube", "manusa/actions-setup-minikube", "absaoss/k3d-action",
+                         "nolar/setup-k3d-k3s", "debianmaster/actions-k3s", "jupyterhub/action-k3s-helm")
+_LOCAL_CLUSTER_RE = re.compile(r"\bkind\s+create\s+cluster\b|\bminikube\s+start\b|\bk3d\s+cluster\s+create\b"
+                               r"|\bctlptl\s+create\s+cluster\b|get\.k3s\.io")
+_LOCAL_REGISTRY_RE = re.compile(r"^(?:localhost|127\.0\.0\.1|kind-registry|registry\.local)(?::\d+)?/")
+
+
+def _starts_local_cluster(step: Mapping[str, Any]) -> bool:
+    if action_name(step.get("uses")) in LOCAL_CLUSTER_ACTIONS:
+        return True
+    return any(_LOCAL_CLUSTER_RE.search(c.text) for c in commands(step))
 
 
 def pipeline_actions(data: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], Mapping[str, Any], Action]]:

@@ -175,3 +175,42 @@ def test_azure_rm_webapp_deployment_container_kind(tmp_path: Path) -> None:
 def test_more_real_spellings(cmd: str, want: list[tuple[str, tuple[str, ...]]]) -> None:
     from auditor.pipelines import step_actions
     assert [(a.kind, a.tags) for a in step_actions({"script": cmd, "script_line": 1, "line": 1})] == want
+
+
+KIND_E2E = """\
+name: chart
+on: [pull_request]
+jobs:
+  e2e:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: helm/kind-action@v1
+      - run: docker build -t app:ci . && kind load docker-image app:ci
+      - run: |
+          docker tag app:ci localhost:5001/app:ci
+          docker push localhost:5001/app:ci
+      - run: helm install app charts/ --set image.tag=ci --wait
+"""
+
+
+def test_deploy_into_a_kind_cluster_is_an_end_to_end_test(tmp_path: Path) -> None:
+    from auditor.pipelines import job_actions
+    from auditor.scan import build_inventory
+    p = tmp_path / ".github/workflows/chart.yml"
+    p.parent.mkdir(parents=True)
+    p.write_text(KIND_E2E, encoding="utf-8")
+    inv = build_inventory(ScanOptions(inputs=(str(tmp_path),)))
+    wf = next(r for r in inv.resources if r.kind == "GitHubWorkflow")
+    got = [(a.kind, a.what, a.line) for _, a in job_actions(wf.data["jobs"][0])]
+    assert got == [("build", "docker build", 9),
+                   ("test", "helm install app into a throwaway cluster (end-to-end test)", 13)]
+    assert [s for s, _, _ in _scan(tmp_path, {}, "PIPE001")] == ["pass"]
+    assert [s for s, _, _ in _scan(tmp_path, {}, "PIPE003")] == ["not_assessed"]
+
+
+def test_deploy_before_the_kind_cluster_is_still_a_delivery(tmp_path: Path) -> None:
+    text = KIND_E2E.replace("      - uses: helm/kind-action@v1\n", "").replace(
+        "--wait\n", "--wait\n      - uses: helm/kind-action@v1\n")
+    got = _scan(tmp_path, {".github/workflows/chart.yml": text}, "PIPE003")
+    assert [s for s, _, _ in got] == ["fail"]
