@@ -469,7 +469,8 @@ def step_actions(step: Mapping[str, Any], built_tags: list[str] | None = None) -
         if name in _DEPLOY_TASKS:
             cmd = (inputs.get("action") or inputs.get("command") or "deploy").lower()
             if name not in ("kubernetes", "kubernetesmanifest", "helmdeploy") or cmd in (
-                    "deploy", "apply", "create", "set", "upgrade", "install", "promote", "patch", "scale"):
+                    "deploy", "apply", "create", "set", "upgrade", "install", "promote", "patch", "scale") \
+                    or cmd.startswith(("$(", "${{", "$[")):  # canary jobs: action: $(strategy.action)
                 container = _DEPLOY_TASKS[name]
                 if name == "azurermwebappdeployment":  # webAppContainer / DockerRepository: a container image
                     container = "container" in (inputs.get("appType") or inputs.get("WebAppKind") or "").lower() \

@@ -214,3 +214,12 @@ def test_deploy_before_the_kind_cluster_is_still_a_delivery(tmp_path: Path) -> N
         "--wait\n", "--wait\n      - uses: helm/kind-action@v1\n")
     got = _scan(tmp_path, {".github/workflows/chart.yml": text}, "PIPE003")
     assert [s for s, _, _ in got] == ["fail"]
+
+
+def test_canary_strategy_action_variable_is_a_deploy() -> None:
+    from auditor.pipelines import step_actions
+    got = step_actions({"task": "KubernetesManifest@1", "line": 7,
+                        "inputs": {"action": "$(strategy.action)", "manifests": "m.yml", "percentage": "25"}})
+    secret = step_actions({"task": "KubernetesManifest@1", "line": 7, "inputs": {"action": "createSecret"}})
+    assert [(a.kind, a.line, a.container) for a in got] == [("deploy", 7, True)]
+    assert secret == []
