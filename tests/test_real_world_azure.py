@@ -190,3 +190,11 @@ def test_cost_tags_ignore_unknown_values_of_other_tags(tmp_path: Path) -> None:
     assert [(c, s) for c, s, _, _ in findings(write(tmp_path, "acr.json", doc), "AZ032")] == [("AZ032", "fail")]
     doc["resources"][0]["tags"] = {"Owner": "ml", "Environment": "[parameters('acrName')]"}
     assert [(c, s) for c, s, _, _ in findings(write(tmp_path, "acr.json", doc), "AZ032")] == [("AZ032", "not_assessed")]
+
+
+def test_nullable_parameter_left_out_is_null() -> None:
+    ev = Evaluator({"parameters": {"zone": {"type": "string", "nullable": True}}}, {})
+    assert ev.evaluate("[if(not(equals(parameters('zone'), null())), createArray(parameters('zone')), null())]") is None
+    given = Evaluator({"parameters": {"zone": {"type": "string", "nullable": True}}}, {"zone": "2"})
+    assert given.evaluate("[if(not(equals(parameters('zone'), null())), createArray(parameters('zone')), null())]") \
+        == ["2"]

@@ -447,6 +447,8 @@ class Evaluator:
             value = self.values[key]
         elif isinstance(spec, Mapping) and "defaultValue" in spec:
             value = self._cached(("pn" if self.naming else "p", key), lambda: self.evaluate(spec["defaultValue"]), text)
+        elif isinstance(spec, Mapping) and spec.get("nullable") is True:
+            return None  # languageVersion 2.0: an optional parameter left out is null
         elif ptype.startswith("secure"):
             return Secure("")
         elif self.naming and ptype in ("", "string"):
