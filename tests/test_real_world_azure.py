@@ -198,3 +198,27 @@ def test_nullable_parameter_left_out_is_null() -> None:
     given = Evaluator({"parameters": {"zone": {"type": "string", "nullable": True}}}, {"zone": "2"})
     assert given.evaluate("[if(not(equals(parameters('zone'), null())), createArray(parameters('zone')), null())]") \
         == ["2"]
+
+
+USER_FUNCS = [{"namespace": "__bicep", "members": {
+    "name": {"parameters": [{"name": "prefix", "type": "string"}, {"name": "n", "type": "int"}],
+             "output": {"type": "string", "value": "[format('{0}-{1}', parameters('prefix'), parameters('n'))]"}},
+    "twice": {"parameters": [{"name": "s", "type": "string"}],
+              "output": {"type": "string",
+                         "value": "[concat(__bicep.name(parameters('s'), 1), __bicep.name(parameters('s'), 2))]"}}}}]
+
+
+@pytest.mark.parametrize(("expr", "want"), [
+    ("[__bicep.name(parameters('p'), 3)]", "kv-3"),
+    ("[__bicep.twice('a')]", "a-1a-2"),
+])
+def test_user_defined_functions_are_evaluated(expr: str, want: Any) -> None:
+    tpl = {"functions": USER_FUNCS, "parameters": {"p": {"type": "string", "defaultValue": "kv"}}}
+    assert Evaluator(tpl, {}).evaluate(expr) == want
+
+
+def test_user_defined_function_over_an_unknown_value_stays_unresolved() -> None:
+    tpl = {"functions": USER_FUNCS, "parameters": {"q": {"type": "string"}}}
+    got = Evaluator(tpl, {}).evaluate("[__bicep.name(parameters('q'), 3)]")
+    assert isinstance(got, Unresolved)
+    assert got.reason == "parameter 'q' has no default value and no parameters file sets it"

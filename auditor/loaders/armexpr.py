@@ -168,6 +168,7 @@ class Evaluator:
         self._cache: dict[tuple[str, str], Any] = {}
         self._stack: set[tuple[str, str]] = set()
         self._lambda_vars: dict[str, Any] = {}
+        self._depth_user = 0
         self.naming = False  # parameters without a value name themselves ("{vaultName}") in names and ids
         self._funcs = {str(k).lower(): v for k, v in _user_functions(template).items()}
 
@@ -316,7 +317,7 @@ class Evaluator:
                     "tenantresourceid", "extensionresourceid", "resourcegroup", "subscription", "coalesce"):
             return self._scoped(name, args, text)
         if name in self._funcs:
-            return Unresolved(text, f"user-defined function {node[1]}() is not evaluated")
+            return self._user_call(node[1], self._funcs[name], args, text)
         if fn is None:
             reason = "only known at deployment" if name in _RUNTIME or name.startswith("list") else "unsupported"
             return Unresolved(text, f"{node[1]}() is {reason}")
@@ -327,6 +328,24 @@ class Evaluator:
         if any(isinstance(a, Secure) for a in args) and isinstance(result, str):
             return Secure(result)
         return result
+
+    def _user_call(self, fname: str, spec: Any, args: list[Any], text: str) -> Any:
+        """A template's own function: its output expression over its parameters (nothing else is in scope)."""
+        unresolved = _unresolved_in(args)
+        if unresolved is not None:
+            return Unresolved(text, unresolved.reason)
+        output = spec.get("output") if isinstance(spec, Mapping) else None
+        params = spec.get("parameters") if isinstance(spec, Mapping) else None
+        if not isinstance(output, Mapping) or "value" not in output or not isinstance(params, list):
+            return Unresolved(text, f"user-defined function {fname}() has no output")
+        names = [str(p.get("name")) for p in params if isinstance(p, Mapping)]
+        if len(names) != len(args) or self._depth_user > 16:
+            return Unresolved(text, f"user-defined function {fname}() called with {len(args)} argument(s)")
+        inner = Evaluator({"parameters": {n: {"type": "object"} for n in names}, "functions": self.template.get(
+            "functions") or []}, dict(zip((n.lower() for n in names), args, strict=True)), level=self.level)
+        inner._depth_user = self._depth_user + 1
+        result = inner.evaluate(output["value"])
+        return Unresolved(text, result.reason) if isinstance(result, Unresolved) else result
 
     def _lambda_call(self, name: str, argn: list[Node], text: str) -> Any:
         """filter/map/reduce/sort/toObject/mapValues/groupBy with lambda('x', body) arguments."""
@@ -481,10 +500,12 @@ class Evaluator:
 
 def _user_functions(template: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for ns in template.get("functions") or []:
-        if isinstance(ns, Mapping):
-            for member in (ns.get("members") or {}):
-                out[f"{ns.get('namespace', '')}.{member}"] = True
+    functions = template.get("functions")
+    for ns in functions if isinstance(functions, list) else []:
+        members = ns.get("members") if isinstance(ns, Mapping) else None
+        if isinstance(members, Mapping):
+            for member, spec in members.items():
+                out[f"{ns.get('namespace', '')}.{member}"] = spec
     return out
 
 
