@@ -222,3 +222,12 @@ def test_user_defined_function_over_an_unknown_value_stays_unresolved() -> None:
     got = Evaluator(tpl, {}).evaluate("[__bicep.name(parameters('q'), 3)]")
     assert isinstance(got, Unresolved)
     assert got.reason == "parameter 'q' has no default value and no parameters file sets it"
+
+
+@pytest.mark.parametrize(("expr", "want"), [
+    ("[uri('http://contoso.org/firstpath', 'myscript.sh')]", "http://contoso.org/myscript.sh"),
+    ("[uri('http://contoso.org/firstpath/', 'myscript.sh')]", "http://contoso.org/firstpath/myscript.sh"),
+    ("[uri('https://raw.example/qs/azuredeploy.json', 'nested/vault.json')]", "https://raw.example/qs/nested/vault.json"),
+])
+def test_uri_resolves_like_arm(expr: str, want: str) -> None:
+    assert Evaluator({}, {}).evaluate(expr) == want

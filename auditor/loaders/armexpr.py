@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urljoin
 
 from auditor.azure import Secure, Unresolved, get_ci
 from auditor.model import LineList, LineMap
@@ -709,7 +709,7 @@ _FUNCS: dict[str, Callable[[list[Any]], Any]] = {
     "deployment": lambda a: {"name": "{deploymentName}", "properties": {}},
     "tenant": lambda a: {"tenantId": "{tenantId}"},
     "managementgroup": lambda a: {"id": scope_prefix("managementGroup"), "name": "{managementGroupId}"},
-    "uri": lambda a: str(a[0]).rstrip("/") + "/" + str(a[1]).lstrip("/"),
+    "uri": lambda a: urljoin(str(a[0]), str(a[1])),  # ARM resolves like a browser: the last segment is replaced
     "lastindexof": lambda a: _index_of(a, last=True),
     "indexof": _index_of,
     "skip": lambda a: a[0][int(a[1]):],
