@@ -62,6 +62,7 @@ ML_SCHEDULE = "Microsoft.MachineLearningServices/workspaces/schedules"
 DISK = "Microsoft.Compute/disks"
 SQL_TDE = "Microsoft.Sql/servers/databases/transparentDataEncryption"
 WORKSPACE = "Microsoft.OperationalInsights/workspaces"
+PRIVATE_ENDPOINT = "Microsoft.Network/privateEndpoints"
 
 KNOWN_TYPES: tuple[str, ...] = (
     STORAGE, BLOB_CONTAINER, "Microsoft.Storage/storageAccounts/blobServices", VAULT, "Microsoft.KeyVault/vaults/secrets",
@@ -71,7 +72,7 @@ KNOWN_TYPES: tuple[str, ...] = (
     SMART_DETECTOR, BUDGET, RESOURCE_GROUP, SUBSCRIPTION, DEPLOYMENT, ML_WORKSPACE, ML_SCHEDULE,
     "Microsoft.MachineLearningServices/workspaces/onlineEndpoints", DISK, "Microsoft.Compute/virtualMachines",
     "Microsoft.Sql/servers", "Microsoft.Sql/servers/databases", SQL_TDE, "Microsoft.DocumentDB/databaseAccounts",
-    WORKSPACE, "Microsoft.Network/privateEndpoints", "Microsoft.ManagedIdentity/userAssignedIdentities",
+    WORKSPACE, PRIVATE_ENDPOINT, "Microsoft.ManagedIdentity/userAssignedIdentities",
     "Microsoft.Network/virtualNetworks", "Microsoft.Network/networkSecurityGroups", "Microsoft.Network/publicIPAddresses",
     "Microsoft.Network/networkInterfaces", "Microsoft.Network/loadBalancers", "Microsoft.Network/applicationGateways",
     "Microsoft.Compute/virtualMachineScaleSets", "Microsoft.Compute/snapshots", "Microsoft.CognitiveServices/accounts",
@@ -395,4 +396,23 @@ def redacted_hit(value: Any) -> tuple[str, int] | None:
     if isinstance(value, str) and value.startswith(REDACTED):
         kind, _, length = value[len(REDACTED):].rpartition(":")
         return kind, int(length) if length.isdigit() else 0
+    return None
+
+
+def private_endpoint(res: Resource, inv: Inventory) -> str | None:
+    """Name of a private endpoint that reaches `res`: an approved connection in the resource's own
+    privateEndpointConnections (live data), or a privateEndpoints resource whose (manual) private link service
+    connection names the resource's id (templates, or live endpoints)."""
+    for conn in items(find(res, "properties.privateEndpointConnections", resolve=False)[0]):
+        state = find(conn, "properties.privateLinkServiceConnectionState.status", resolve=False)[0]
+        if eq(state, "Approved"):
+            pe = find(conn, "properties.privateEndpoint.id", resolve=False)[0]
+            return str(pe or find(conn, "name", resolve=False)[0] or "private endpoint").rsplit("/", 1)[-1]
+    rid = norm_id(res.uid)
+    for pe in of_kind(inv, PRIVATE_ENDPOINT):
+        for key in ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections"):
+            for conn in items(find(pe, f"properties.{key}", resolve=False)[0]):
+                target = find(conn, "properties.privateLinkServiceId", resolve=False)[0]
+                if isinstance(target, str) and not isinstance(target, Unresolved) and norm_id(target) == rid:
+                    return pe.name
     return None

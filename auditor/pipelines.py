@@ -134,6 +134,11 @@ def commands(step: Mapping[str, Any]) -> Iterator[Command]:
                 words = tuple(shlex.split(part, comments=True))
             except ValueError:
                 words = tuple(part.split())
+            sub = re.match(r"^[A-Za-z_][A-Za-z0-9_]*=\$\((.+)$", words[0]) if words else None
+            if sub is not None:  # run_id=$(az ml job create ...): the command inside the substitution
+                words = (sub.group(1), *words[1:])
+                if words[-1].endswith(")"):
+                    words = (*words[:-1], words[-1][:-1]) if len(words[-1]) > 1 else words[:-1]
             while words and (re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]) and len(words) > 1
                              or words[0] in ("sudo", "time", "exec", "env", "-", "&", "then", "do", "else", "{", "(")):
                 words = words[1:]
@@ -148,11 +153,16 @@ _TEST_RES: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
     r"\bhatch\s+(?:run\s+)?test\b", r"\b(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?(?:test|t)(?::[\w:-]+)?(?:\s|$)",
     r"\bnpm\s+(?:run\s+)?(?:test|cit|install-test)\b", r"\bnpx\s+(?:jest|vitest|mocha|playwright\s+test|cypress\s+run)\b",
     r"(?:^|\s)(?:jest|vitest|mocha)(?:\s|$)", r"\bgo\s+test\b", r"\bdotnet\s+test\b", r"\bcargo\s+(?:test|nextest)\b",
-    r"\bmake\s+(?:[\w-]+\s+)*(?:test|tests|check|unittest|unit-test)(?:\s|$)", r"(?:^|\s)ctest(?:\s|$)",
+    r"\bmake\s+(?:[\w-]+\s+)*(?:tests?(?:[-_][\w-]+)?|[\w-]+[-_]tests?|check|unittest)(?:\s|$)",
+    r"\b(?:conda|mamba|micromamba)\s+run\s+(?:-\S+\s+(?:\S+\s+)?)*(?:python\s+-m\s+)?(?:pytest|tox|nox)\b",
+    r"\b(?:pnpm|yarn|npm)\s+(?:-\S+\s+)*(?:workspaces\s+run\s+|-r\s+|--recursive\s+)?(?:run\s+)?test(?::[\w:-]+)?(?:\s|$)", r"(?:^|\s)ctest(?:\s|$)",
     r"\b(?:bundle\s+exec\s+)?rspec\b", r"\bphpunit\b", r"\b(?:run[-_])?tests?\.(?:sh|ps1|py)\b", r"\brun[-_]tests?\b",
+    r"\bpython[0-9.]*\s+(?:-\S+\s+)*\S*\btests?/\S*\.py\b", r"\bpython[0-9.]*\s+(?:-\S+\s+)*\S*\btest_\w+\.py\b",
     r"\bbehave\b", r"\brake\s+(?:test|spec)\b", r"\bswift\s+test\b", r"\bflutter\s+test\b", r"\bbazel\s+test\b",
     r"\bsbt\s+(?:[\w:]+\s+)*test\b", r"\bterraform\s+test\b", r"\bInvoke-Pester\b",
     r"\baz\s+deployment\s+(?:group|sub|mg|tenant)\s+(?:validate|what-if)\b",
+    # Docker Hub's automated-test convention: a docker-compose.test.yml whose `sut` service runs the tests
+    r"\bdocker[- ]compose\s+(?:\S+\s+)*?(?:-f|--file)[\s=]+\S*\btests?\b\S*\s+(?:\S+\s+)*?(?:run|up)\b",
 ))
 _MVN_RE = re.compile(r"\b(?:mvn|mvnw|\./mvnw|maven)\b.*\b(?:test|verify|package|install|deploy)\b")
 _GRADLE_RE = re.compile(r"\b(?:gradle|gradlew|\./gradlew)\b.*\b(?:test|check|build)\b")
@@ -163,7 +173,7 @@ REPORT_ACTIONS = ("dorny/test-reporter", "enricomi/publish-unit-test-result-acti
                   "publishtestresults")
 
 
-_INSTALL_RE = re.compile(r"^\s*(?:python[0-9.]*\s+-m\s+)?(?:pip[0-9.]*|uv\s+pip|uv\s+add|poetry\s+add|pipx|conda|mamba"
+_INSTALL_RE = re.compile(r"^\s*(?:python[0-9.]*\s+-m\s+)?(?:pip[0-9.]*|uv\s+pip|uv\s+add|poetry\s+add|pipx|(?:conda|mamba|micromamba)\s+(?:install|create|env|update)"
                          r"|apt(?:-get)?|apk|yum|dnf|brew|choco|npm\s+(?:i|install|ci|add)|yarn\s+add|pnpm\s+add"
                          r"|go\s+install|dotnet\s+tool)\b")
 
@@ -253,6 +263,8 @@ _SCAN_RES = tuple(re.compile(p) for p in (
 ))
 _TRAIN_RES = tuple(re.compile(p) for p in (
     r"\bpython[0-9.]*\s+(?:-\S+\s+)*(?:\S*[/_\-.])?(?:re|pre|fine[_-]?)?train[\w\-]*\.py\b",
+    r"\bpython[0-9.]*\s+(?:-\S+\s+)*(?:\S*[/_\-.])?fine[_-]?tun(?:e|ing)[\w\-]*\.py\b",
+    r"\bpapermill\s+(?:-\S+\s+)*\S*(?:train|fine[_-]?tun)\S*\.ipynb\b",
     r"\bpython[0-9.]*\s+-m\s+(?:[\w.]*[._])?(?:re|pre)?train\w*\b",
     r"(?:^|[\s/])(?:re|pre)?train[\w\-]*\.(?:py|sh)\b", r"\baz\s+ml\s+(?:job|pipeline)\s+create\b", r"\baz\s+ml\s+run\s+submit",
     r"\bmlflow\s+run\b", r"\bdvc\s+(?:repro|exp\s+run)\b", r"\bmake\s+(?:[\w-]+\s+)*(?:train|retrain)\b",
@@ -313,6 +325,10 @@ def _summary(words: Sequence[str], n: int) -> str:
     return redact_text(" ".join(kept[:n]))
 
 
+_MAKE_PUSH_RE = re.compile(r"(?:docker|image|images|container|oci)[-_]push(?:[-_][\w-]+)?|push[-_](?:docker|images?|container)"
+                           r"(?:[-_][\w-]+)?")
+
+
 def _command_actions(cmd: Command, built_tags: list[str]) -> list[Action]:
     w = cmd.words
     text = cmd.text
@@ -355,6 +371,22 @@ def _command_actions(cmd: Command, built_tags: list[str]) -> list[Action]:
         out.append(Action("build", cmd.line, "az acr build", acr))
         if "--no-push" not in w:
             out.append(Action("push", cmd.line, "az acr build", acr or ("",)))
+    if tool == "executor" and "kaniko" in w[0]:  # kaniko pushes every --destination unless --no-push
+        dests = tuple(_opt_values(w, "--destination", "-d"))
+        out.append(Action("build", cmd.line, "kaniko executor", dests))
+        if dests and "--no-push" not in w:
+            out.append(Action("push", cmd.line, "kaniko executor", dests))
+    if tool == "ko" and len(w) > 1 and w[1] in ("build", "publish", "resolve", "apply") and not any(
+            x in ("--push=false", "--local", "-L") for x in w):  # ko pushes to $KO_DOCKER_REPO by default
+        tags = tuple(t for v in _opt_values(w, "--tags", "-t") for t in v.split(",") if t) or ("latest",)
+        out.append(Action("build", cmd.line, f"ko {w[1]}"))
+        out.append(Action("push", cmd.line, f"ko {w[1]}", tuple(f"$KO_DOCKER_REPO:{t}" for t in tags)))
+    if tool == "gcloud" and len(w) > 2 and w[1:3] == ("builds", "submit") and _opt_values(w, "--tag", "-t"):
+        tags = tuple(_opt_values(w, "--tag", "-t"))
+        out.append(Action("build", cmd.line, "gcloud builds submit", tags))
+        out.append(Action("push", cmd.line, "gcloud builds submit", tags))
+    if tool == "make" and any(_MAKE_PUSH_RE.fullmatch(x) for x in w[1:]):
+        out.append(Action("push", cmd.line, _summary(w, 2), ("",)))
     if tool in ("crane", "skopeo") and len(w) > 2 and w[1] in ("push", "copy", "cp"):
         dest = w[-1].removeprefix("docker://")
         out.append(Action("push", cmd.line, f"{tool} {w[1]}", (dest,)))
@@ -397,7 +429,10 @@ def step_actions(step: Mapping[str, Any], built_tags: list[str] | None = None) -
             if _truthy(inputs.get("push")) or "type=registry" in inputs.get("outputs", ""):
                 out.append(Action("push", line, uses, tuple(tags) or ("",)))
         if uses in _DEPLOY_ACTIONS:
-            out.append(Action("deploy", line, uses, container=_DEPLOY_ACTIONS[uses]))
+            container = _DEPLOY_ACTIONS[uses]
+            if uses == "azure/webapps-deploy":  # a code package unless `images:` names a container image
+                container = bool((inputs.get("images") or "").strip())
+            out.append(Action("deploy", line, uses, container=container))
         if uses in SCAN_ACTIONS or uses.startswith("snyk/actions/docker") or uses.startswith("anchore/scan-action"):
             scan_type = inputs.get("scan-type", inputs.get("scanType", "image")).lower()
             if uses != "aquasecurity/trivy-action" or scan_type in ("image", ""):
@@ -434,8 +469,13 @@ def step_actions(step: Mapping[str, Any], built_tags: list[str] | None = None) -
         if name in _DEPLOY_TASKS:
             cmd = (inputs.get("action") or inputs.get("command") or "deploy").lower()
             if name not in ("kubernetes", "kubernetesmanifest", "helmdeploy") or cmd in (
-                    "deploy", "apply", "create", "set", "upgrade", "install", "promote", "patch", "scale"):
-                out.append(Action("deploy", line, what, container=_DEPLOY_TASKS[name]))
+                    "deploy", "apply", "create", "set", "upgrade", "install", "promote", "patch", "scale") \
+                    or cmd.startswith(("$(", "${{", "$[")):  # canary jobs: action: $(strategy.action)
+                container = _DEPLOY_TASKS[name]
+                if name == "azurermwebappdeployment":  # webAppContainer / DockerRepository: a container image
+                    container = "container" in (inputs.get("appType") or inputs.get("WebAppKind") or "").lower() \
+                        or bool(inputs.get("DockerRepository") or inputs.get("DockerNamespace"))
+                out.append(Action("deploy", line, what, container=container))
         if SCAN_TASK_RE.match(name):
             out.append(Action("scan", line, what))
         if TRAIN_TASK_RE.match(name):
@@ -465,20 +505,44 @@ def is_test_report(step: Mapping[str, Any]) -> bool:
 
 def job_actions(job: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], Action]]:
     """(step, action) pairs of a job in step order. A test-results publisher after a script step
-    counts as a test (the script produced the results)."""
+    counts as a test (the script produced the results). After the job starts a kind/minikube/k3d cluster, its
+    container deploys go to that throwaway cluster: end-to-end tests, not deliveries. Pushes to a registry on
+    the runner (localhost:5000) are not deliveries either."""
     out: list[tuple[Mapping[str, Any], Action]] = []
     built: list[str] = []
     ran_script = False
+    local_cluster = False  # kind/minikube/k3d started by this job: its deploys go to a throwaway test cluster
     for step in job.get("steps") or []:
         if not isinstance(step, Mapping):
             continue
         if is_test_report(step) and ran_script:
             out.append((step, Action("test", step.get("line"), "test results published after a script step")))
         for a in step_actions(step, built):
+            if local_cluster and a.kind == "deploy" and a.container:  # an end-to-end test, not a delivery
+                out.append((step, Action("test", a.line, f"{a.what} into a throwaway cluster (end-to-end test)")))
+                continue
+            if a.kind == "push" and a.tags and all(_LOCAL_REGISTRY_RE.match(t) for t in a.tags):
+                continue  # a registry on the runner (kind's local registry), not a delivery
             out.append((step, a))
+        if _starts_local_cluster(step):
+            local_cluster = True
         if step.get("script") or step.get("task"):
             ran_script = True
     return out
+
+
+LOCAL_CLUSTER_ACTIONS = ("helm/kind-action", "engineerd/setup-kind", "container-tools/kind-action",
+                         "medyagh/setup-minikube", "manusa/actions-setup-minikube", "absaoss/k3d-action",
+                         "nolar/setup-k3d-k3s", "debianmaster/actions-k3s", "jupyterhub/action-k3s-helm")
+_LOCAL_CLUSTER_RE = re.compile(r"\bkind\s+create\s+cluster\b|\bminikube\s+start\b|\bk3d\s+cluster\s+create\b"
+                               r"|\bctlptl\s+create\s+cluster\b|get\.k3s\.io")
+_LOCAL_REGISTRY_RE = re.compile(r"^(?:localhost|127\.0\.0\.1|kind-registry|registry\.local)(?::\d+)?/")
+
+
+def _starts_local_cluster(step: Mapping[str, Any]) -> bool:
+    if action_name(step.get("uses")) in LOCAL_CLUSTER_ACTIONS:
+        return True
+    return any(_LOCAL_CLUSTER_RE.search(c.text) for c in commands(step))
 
 
 def pipeline_actions(data: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], Mapping[str, Any], Action]]:

@@ -323,12 +323,23 @@ def test_nested_deployment_into_a_named_resource_group(tmp_path: Path) -> None:
     assert inv.resources[2].namespace == "ml-prod"
 
 
-def test_audit_logging_not_assessed_when_names_are_deployment_time(tmp_path: Path) -> None:
+def test_audit_logging_matches_names_given_by_a_required_parameter(tmp_path: Path) -> None:
     doc = {"$schema": SCHEMA, "parameters": {"kv": {"type": "string"}}, "resources": [
         {"type": "Microsoft.KeyVault/vaults", "apiVersion": "2023-07-01", "name": "[parameters('kv')]",
          "location": "westeurope", "properties": {}},
         {"type": "Microsoft.Insights/diagnosticSettings", "apiVersion": "2021-05-01-preview", "name": "audit",
          "scope": "[resourceId('Microsoft.KeyVault/vaults', parameters('kv'))]",
+         "properties": {"workspaceId": "ws", "logs": [{"categoryGroup": "audit", "enabled": True}]}}]}
+    report = run_scan(ScanOptions(inputs=(str(write(tmp_path, "kv.json", doc)),), select=("AZ019",)))
+    assert [(f.status, f.resource) for f in report.findings] == [("pass", "Microsoft.KeyVault/vaults {kv}")]
+
+
+def test_audit_logging_not_assessed_when_names_are_deployment_time(tmp_path: Path) -> None:
+    doc = {"$schema": SCHEMA, "parameters": {"kv": {"type": "string"}}, "resources": [
+        {"type": "Microsoft.KeyVault/vaults", "apiVersion": "2023-07-01", "name": "[parameters('kv')]",
+         "location": "westeurope", "properties": {}},
+        {"type": "Microsoft.Insights/diagnosticSettings", "apiVersion": "2021-05-01-preview", "name": "audit",
+         "scope": "[reference('x').vaultId]",
          "properties": {"workspaceId": "ws", "logs": [{"categoryGroup": "audit", "enabled": True}]}}]}
     report = run_scan(ScanOptions(inputs=(str(write(tmp_path, "kv.json", doc)),), select=("AZ019",)))
     assert [(f.status, f.message) for f in report.findings] == [

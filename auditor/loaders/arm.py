@@ -152,7 +152,7 @@ class _Walker:
         # ids of symbolic resources first, so `scope`/`parent` references resolve in any order
         for sym, raw in entries:
             if sym and isinstance(raw, Mapping):
-                rtype, name = ev.value(raw.get("type")), ev.value(raw.get("name"))
+                rtype, name = ev.value(raw.get("type")), ev.name_value(raw.get("name"))
                 if isinstance(rtype, str) and isinstance(name, str):
                     symbols[sym.lower()] = build_id(level, rtype, name)
         ev.symbols.update(symbols)
@@ -190,6 +190,10 @@ class _Walker:
             return
         rtype = data.get("type")
         name = data.get("name")
+        if isinstance(name, Unresolved):
+            name = ev.name_value(raw.get("name"))
+        if isinstance(data.get("scope"), Unresolved):
+            data["scope"] = ev.name_value(raw.get("scope"))
         if not isinstance(rtype, str) or isinstance(rtype, Unresolved):
             self.result.errors.append(InputError(self.file.rel, f"resource at line {data.line}: type not resolvable",
                                                  TARGET, "not_scanned"))

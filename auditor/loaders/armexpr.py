@@ -9,11 +9,13 @@ never decide a security setting. Secure parameters evaluate to `Secure` strings.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import quote, unquote, urljoin
 
 from auditor.azure import Secure, Unresolved, get_ci
 from auditor.model import LineList, LineMap
@@ -25,6 +27,12 @@ MAX_EVAL_DEPTH = 64
 
 class ExprError(ValueError):
     pass
+
+
+class _LambdaUnresolved(Exception):
+    def __init__(self, value: Unresolved) -> None:
+        super().__init__(value.reason)
+        self.value = value
 
 
 def scope_prefix(level: str) -> str:
@@ -159,6 +167,9 @@ class Evaluator:
             if isinstance(template.get("variables"), Mapping) else {}
         self._cache: dict[tuple[str, str], Any] = {}
         self._stack: set[tuple[str, str]] = set()
+        self._lambda_vars: dict[str, Any] = {}
+        self._depth_user = 0
+        self.naming = False  # parameters without a value name themselves ("{vaultName}") in names and ids
         self._funcs = {str(k).lower(): v for k, v in _user_functions(template).items()}
 
     def with_copy(self, loop: str, index: int | None) -> Evaluator:
@@ -171,6 +182,20 @@ class Evaluator:
     # public --------------------------------------------------------------------------------------
     def value(self, raw: Any) -> Any:
         return self.evaluate(raw)
+
+    def name_value(self, raw: Any) -> Any:
+        """Evaluate a name, scope or id: a parameter nobody sets stands for itself as "{paramName}".
+
+        Names only identify: a vault named by a required parameter is the same vault wherever that parameter
+        names it (its diagnostic setting's scope, a resourceId() in another resource), so matching them is
+        sound. Settings (booleans, SKUs, networks) never take this path and stay Unresolved.
+        """
+        prev = self.naming
+        self.naming = True
+        try:
+            return self.evaluate(raw)
+        finally:
+            self.naming = prev
 
     def evaluate(self, raw: Any, depth: int = 0) -> Any:
         """Evaluate every expression inside `raw`, keeping LineMap/LineList lines."""
@@ -265,6 +290,13 @@ class Evaluator:
             raise ExprError(f"cannot read {key!r} of {type(base).__name__}")
         name: str = node[1].lower()
         argn: list[Node] = node[2]
+        if name in _LAMBDA_FUNCS:
+            return self._lambda_call(name, argn, text)
+        if name == "lambdavariables":
+            var = self._eval(argn[0], text) if argn else None
+            if not isinstance(var, str) or var not in self._lambda_vars:
+                raise ExprError(f"lambdaVariables({var!r}) outside its lambda")
+            return self._lambda_vars[var]
         if name == "if":
             if len(argn) != 3:
                 raise ExprError("if() takes 3 arguments")
@@ -272,13 +304,20 @@ class Evaluator:
             if isinstance(cond, Unresolved):
                 return Unresolved(text, cond.reason)
             return self._eval(argn[1] if _truthy(cond) else argn[2], text)
-        args = [self._eval(a, text) for a in argn]
+        if name in _ID_FUNCS and not self.naming:
+            self.naming = True
+            try:
+                args = [self._eval(a, text) for a in argn]
+            finally:
+                self.naming = False
+        else:
+            args = [self._eval(a, text) for a in argn]
         fn = _FUNCS.get(name)
         if name in ("parameters", "variables", "copyindex", "resourceid", "subscriptionresourceid",
                     "tenantresourceid", "extensionresourceid", "resourcegroup", "subscription", "coalesce"):
             return self._scoped(name, args, text)
         if name in self._funcs:
-            return Unresolved(text, f"user-defined function {node[1]}() is not evaluated")
+            return self._user_call(node[1], self._funcs[name], args, text)
         if fn is None:
             reason = "only known at deployment" if name in _RUNTIME or name.startswith("list") else "unsupported"
             return Unresolved(text, f"{node[1]}() is {reason}")
@@ -289,6 +328,73 @@ class Evaluator:
         if any(isinstance(a, Secure) for a in args) and isinstance(result, str):
             return Secure(result)
         return result
+
+    def _user_call(self, fname: str, spec: Any, args: list[Any], text: str) -> Any:
+        """A template's own function: its output expression over its parameters (nothing else is in scope)."""
+        unresolved = _unresolved_in(args)
+        if unresolved is not None:
+            return Unresolved(text, unresolved.reason)
+        output = spec.get("output") if isinstance(spec, Mapping) else None
+        params = spec.get("parameters") if isinstance(spec, Mapping) else None
+        if not isinstance(output, Mapping) or "value" not in output or not isinstance(params, list):
+            return Unresolved(text, f"user-defined function {fname}() has no output")
+        names = [str(p.get("name")) for p in params if isinstance(p, Mapping)]
+        if len(names) != len(args) or self._depth_user > 16:
+            return Unresolved(text, f"user-defined function {fname}() called with {len(args)} argument(s)")
+        inner = Evaluator({"parameters": {n: {"type": "object"} for n in names}, "functions": self.template.get(
+            "functions") or []}, dict(zip((n.lower() for n in names), args, strict=True)), level=self.level)
+        inner._depth_user = self._depth_user + 1
+        result = inner.evaluate(output["value"])
+        return Unresolved(text, result.reason) if isinstance(result, Unresolved) else result
+
+    def _lambda_call(self, name: str, argn: list[Node], text: str) -> Any:
+        """filter/map/reduce/sort/toObject/mapValues/groupBy with lambda('x', body) arguments."""
+        lambdas = [a for a in argn if a[0] == "call" and str(a[1]).lower() == "lambda"]
+        plain = [self._eval(a, text) for a in argn if not (a[0] == "call" and str(a[1]).lower() == "lambda")]
+        unresolved = _unresolved_in(plain)
+        if unresolved is not None:
+            return Unresolved(text, unresolved.reason)
+
+        def call(fn: Node, *values: Any) -> Any:
+            params = [self._eval(p, text) for p in fn[2][:-1]]
+            saved = self._lambda_vars
+            self._lambda_vars = {**saved, **{str(p): v for p, v in zip(params, values, strict=False)}}
+            try:
+                out = self._eval(fn[2][-1], text)
+            finally:
+                self._lambda_vars = saved
+            if isinstance(out, Unresolved):
+                raise _LambdaUnresolved(out)
+            return out
+
+        if not lambdas or not plain:
+            raise ExprError(f"{name}() needs a collection and a lambda")
+        coll, fn = plain[0], lambdas[0]
+        try:
+            if name == "filter":
+                return [x for x in coll if _truthy(call(fn, x))]
+            if name == "map":
+                return [call(fn, x) for x in coll]
+            if name == "mapvalues":
+                return {k: call(fn, v) for k, v in coll.items()}
+            if name == "reduce":
+                acc = plain[1] if len(plain) > 1 else None
+                for x in coll:
+                    acc = call(fn, acc, x)
+                return acc
+            if name == "sort":
+                return sorted(coll, key=functools.cmp_to_key(lambda a, b: -1 if _truthy(call(fn, a, b)) else 1))
+            if name == "toobject":
+                vfn = lambdas[1] if len(lambdas) > 1 else None
+                return {str(call(fn, x)): (call(vfn, x) if vfn else x) for x in coll}
+            if name == "groupby":
+                groups: dict[str, list[Any]] = {}
+                for x in coll:
+                    groups.setdefault(str(call(fn, x)), []).append(x)
+                return groups
+        except _LambdaUnresolved as exc:
+            return Unresolved(text, exc.value.reason)
+        raise ExprError(f"{name}() is not supported")
 
     def _scoped(self, name: str, args: list[Any], text: str) -> Any:
         if name == "parameters":
@@ -359,9 +465,13 @@ class Evaluator:
         if key in self.values:
             value = self.values[key]
         elif isinstance(spec, Mapping) and "defaultValue" in spec:
-            value = self._cached(("p", key), lambda: self.evaluate(spec["defaultValue"]), text)
+            value = self._cached(("pn" if self.naming else "p", key), lambda: self.evaluate(spec["defaultValue"]), text)
+        elif isinstance(spec, Mapping) and spec.get("nullable") is True:
+            return None  # languageVersion 2.0: an optional parameter left out is null
         elif ptype.startswith("secure"):
             return Secure("")
+        elif self.naming and ptype in ("", "string"):
+            return "{" + name + "}"
         else:
             return Unresolved(text, f"parameter {name!r} has no default value and no parameters file sets it")
         if ptype == "securestring" and isinstance(value, str) and not isinstance(value, Unresolved):
@@ -372,7 +482,7 @@ class Evaluator:
         key = name.lower()
         if key not in self._vars:
             return Unresolved(text, f"variable {name!r} is not declared")
-        return self._cached(("v", key), lambda: self.evaluate(self._vars[key]), text)
+        return self._cached(("vn" if self.naming else "v", key), lambda: self.evaluate(self._vars[key]), text)
 
     def _cached(self, key: tuple[str, str], compute: Callable[[], Any], text: str) -> Any:
         if key in self._cache:
@@ -390,10 +500,12 @@ class Evaluator:
 
 def _user_functions(template: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for ns in template.get("functions") or []:
-        if isinstance(ns, Mapping):
-            for member in (ns.get("members") or {}):
-                out[f"{ns.get('namespace', '')}.{member}"] = True
+    functions = template.get("functions")
+    for ns in functions if isinstance(functions, list) else []:
+        members = ns.get("members") if isinstance(ns, Mapping) else None
+        if isinstance(members, Mapping):
+            for member, spec in members.items():
+                out[f"{ns.get('namespace', '')}.{member}"] = spec
     return out
 
 
@@ -488,6 +600,69 @@ _ENVIRONMENT = {"name": "AzureCloud", "resourceManager": "https://management.azu
                              "acrLoginServer": ".azurecr.io", "sqlServerHostname": ".database.windows.net"},
                 "authentication": {"loginEndpoint": "https://login.microsoftonline.com/"}}
 
+def _div(a: list[Any]) -> int:
+    if a[1] == 0:
+        raise ExprError("div() by zero")
+    return int(a[0] / a[1])  # ARM divides integers towards zero
+
+
+def _mod(a: list[Any]) -> int:
+    if a[1] == 0:
+        raise ExprError("mod() by zero")
+    return int(a[0] - a[1] * int(a[0] / a[1]))
+
+
+def _intersection(a: list[Any]) -> Any:
+    if all(isinstance(x, Mapping) for x in a):
+        first = dict(a[0])
+        return {k: v for k, v in first.items() if all(k in x and x[k] == v for x in a[1:])}
+    return [v for i, v in enumerate(a[0]) if all(v in x for x in a[1:]) and v not in a[0][:i]]
+
+
+def _split(a: list[Any]) -> list[str]:
+    seps = a[1] if isinstance(a[1], list) else [a[1]]
+    if not seps:
+        return [str(a[0])]
+    return re.split("|".join(re.escape(str(x)) for x in seps), str(a[0]))
+
+
+def _index_of(a: list[Any], last: bool = False) -> int:
+    if isinstance(a[0], list):
+        hits = [i for i, v in enumerate(a[0]) if v == a[1]]
+        return (hits[-1] if last else hits[0]) if hits else -1
+    text, sub = str(a[0]).lower(), str(a[1]).lower()
+    return text.rfind(sub) if last else text.find(sub)
+
+
+def _try_get(a: list[Any]) -> Any:
+    node = a[0]
+    for key in a[1:]:
+        if isinstance(node, list) and isinstance(key, int) and not isinstance(key, bool):
+            node = node[key] if -len(node) <= key < len(node) else None
+        elif isinstance(node, Mapping):
+            v, k = get_ci(node, str(key))
+            node = v if k is not None else None
+        else:
+            return None
+        if node is None:
+            return None
+    return node
+
+
+def _flatten(a: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for x in a[0]:
+        out.extend(x if isinstance(x, list) else [x])
+    return out
+
+
+def _shallow_merge(a: list[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for x in a[0]:
+        out.update(x)
+    return out
+
+
 _FUNCS: dict[str, Callable[[list[Any]], Any]] = {
     "concat": _concat,
     "format": _format,
@@ -504,8 +679,8 @@ _FUNCS: dict[str, Callable[[list[Any]], Any]] = {
     "contains": _contains,
     "union": _union,
     "length": lambda a: len(a[0]),
-    "first": lambda a: a[0][0],
-    "last": lambda a: a[0][-1],
+    "first": lambda a: a[0][0] if len(a[0]) else None,
+    "last": lambda a: a[0][-1] if len(a[0]) else None,
     "createarray": lambda a: list(a),
     "array": lambda a: a[0] if isinstance(a[0], list) else [a[0]],
     "createobject": lambda a: {str(a[i]): a[i + 1] for i in range(0, len(a) - 1, 2)},
@@ -514,7 +689,7 @@ _FUNCS: dict[str, Callable[[list[Any]], Any]] = {
     "false": lambda a: False,
     "null": lambda a: None,
     "replace": lambda a: str(a[0]).replace(str(a[1]), str(a[2])),
-    "split": lambda a: str(a[0]).split(str(a[1])) if isinstance(a[1], str) else [str(a[0])],
+    "split": _split,
     "substring": lambda a: str(a[0])[int(a[1]):(int(a[1]) + int(a[2])) if len(a) > 2 else None],
     "trim": lambda a: str(a[0]).strip(),
     "startswith": lambda a: str(a[0]).lower().startswith(str(a[1]).lower()),
@@ -534,13 +709,34 @@ _FUNCS: dict[str, Callable[[list[Any]], Any]] = {
     "deployment": lambda a: {"name": "{deploymentName}", "properties": {}},
     "tenant": lambda a: {"tenantId": "{tenantId}"},
     "managementgroup": lambda a: {"id": scope_prefix("managementGroup"), "name": "{managementGroupId}"},
-    "uri": lambda a: str(a[0]).rstrip("/") + "/" + str(a[1]).lstrip("/"),
-    "lastindexof": lambda a: str(a[0]).lower().rfind(str(a[1]).lower()),
-    "indexof": lambda a: str(a[0]).lower().find(str(a[1]).lower()),
+    "uri": lambda a: urljoin(str(a[0]), str(a[1])),  # ARM resolves like a browser: the last segment is replaced
+    "lastindexof": lambda a: _index_of(a, last=True),
+    "indexof": _index_of,
     "skip": lambda a: a[0][int(a[1]):],
     "take": lambda a: a[0][: int(a[1])],
     "padleft": lambda a: str(a[0]).rjust(int(a[1]), str(a[2]) if len(a) > 2 else " "),
     "base64": lambda a: __import__("base64").b64encode(str(a[0]).encode()).decode(),
+    "base64tostring": lambda a: __import__("base64").b64decode(str(a[0])).decode(),
+    "base64tojson": lambda a: json.loads(__import__("base64").b64decode(str(a[0])).decode()),
+    "datauri": lambda a: "data:text/plain;charset=utf8;base64,"
+                         + __import__("base64").b64encode(str(a[0]).encode()).decode(),
+    "datauritostring": lambda a: __import__("base64").b64decode(str(a[0]).split(",", 1)[1]).decode(),
+    "uricomponent": lambda a: quote(str(a[0]), safe="-_.~"),
+    "uricomponenttostring": lambda a: unquote(str(a[0])),
+    "div": _div,
+    "mod": _mod,
+    "range": lambda a: list(range(int(a[0]), int(a[0]) + int(a[1]))),
+    "items": lambda a: [{"key": k, "value": a[0][k]} for k in sorted(a[0], key=str.lower)],
+    "objectkeys": lambda a: list(a[0].keys()),
+    "intersection": _intersection,
+    "join": lambda a: str(a[1]).join(x if isinstance(x, str) else _to_string([x]) for x in a[0]),
+    "tryget": _try_get,
+    "flatten": _flatten,
+    "shallowmerge": _shallow_merge,
+    "float": lambda a: float(a[0]),
+    "deployer": lambda a: {"objectId": "{deployerObjectId}", "tenantId": "{tenantId}"},
 }
+_LAMBDA_FUNCS = {"filter", "map", "mapvalues", "reduce", "sort", "toobject", "groupby"}
+_ID_FUNCS = {"resourceid", "subscriptionresourceid", "tenantresourceid", "extensionresourceid"}
 _RUNTIME = {"reference", "listkeys", "listsecrets", "listaccountsas", "listservicesas", "utcnow", "newguid",
             "pickzones", "providers", "getsecret"}

@@ -9,6 +9,7 @@ from auditor.api import Context, NotAssessed, Passed, Violation, rule
 from auditor.azure import (
     DIAGNOSTIC_SETTING,
     extension_scope,
+    find,
     need,
     of_kind,
     prop,
@@ -47,7 +48,7 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
     exported: dict[str, str] = {}
     for ds in of_kind(inv, DIAGNOSTIC_SETTING):
         m = _SUB_RE.match(extension_scope(ds.uid, DIAGNOSTIC_SETTING))
-        if not m or not any(prop(ds, f"properties.{d}") for d in DESTINATIONS):
+        if not m or not any(find(ds, f"properties.{d}", resolve=False)[0] for d in DESTINATIONS):
             continue
         cats = {str(prop(lg, "category") or prop(lg, "categoryGroup") or "").lower()
                 for lg in prop(ds, "properties.logs", []) or [] if prop(lg, "enabled") is not False}

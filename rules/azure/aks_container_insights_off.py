@@ -31,10 +31,10 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     addons = prop(res, "properties.addonProfiles", {}) or {}
     oms, key = get_ci(addons, "omsagent")
     if key is not None and as_bool(prop(oms, "enabled")) is True and \
-            prop(oms, "config.logAnalyticsWorkspaceResourceID"):
+            find(oms, "config.logAnalyticsWorkspaceResourceID", resolve=False)[0]:  # an id, maybe a parameter
         return
     ci = prop(res, "properties.azureMonitorProfile.containerInsights")
-    if ci and as_bool(prop(ci, "enabled")) is True and prop(ci, "logAnalyticsWorkspaceResourceId"):
+    if ci and as_bool(prop(ci, "enabled")) is True and find(ci, "logAnalyticsWorkspaceResourceId", resolve=False)[0]:
         return
     if key is not None:
         _, path = find(res, ("properties", "addonProfiles", key, "enabled"))

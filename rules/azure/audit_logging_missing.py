@@ -12,6 +12,7 @@ from auditor.azure import (
     VAULT,
     as_bool,
     extension_scope,
+    find,
     is_kind,
     items,
     need,
@@ -38,7 +39,8 @@ def audit_settings(res: Resource, settings: list[Resource]) -> tuple[list[str], 
         target = norm_id(extension_scope(ds.uid, DIAGNOSTIC_SETTING))
         if target != rid and not (is_kind(res, STORAGE) and target.startswith(rid + "/")):
             continue
-        dest = any(prop(ds, f"properties.{d}") for d in DESTINATIONS)
+        # a destination named by a parameter is still a destination (only its id is unknown)
+        dest = any(find(ds, f"properties.{d}", resolve=False)[0] for d in DESTINATIONS)
         logs = [lg for lg in items(prop(ds, "properties.logs")) if as_bool(prop(lg, "enabled")) is not False]
         cats = {str(prop(lg, "category") or prop(lg, "categoryGroup") or "").lower() for lg in logs}
         (good if dest and cats & wanted else weak).append(ds.name.rsplit("/", 1)[-1])

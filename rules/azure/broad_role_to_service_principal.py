@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from auditor.api import Context, NotApplicable, NotAssessed, Resource, Violation, rule
-from auditor.azure import BROAD_ROLES, ROLE_ASSIGNMENT, eq, extension_scope, find, role_guid
+from auditor.azure import BROAD_ROLES, ROLE_ASSIGNMENT, Unresolved, eq, extension_scope, find, role_guid
 
 SUB_SCOPE_RE = re.compile(r"^/subscriptions/[^/]+/?$", re.IGNORECASE)
 
@@ -34,14 +34,15 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """Fails a role assignment of Owner, Contributor or User Access Administrator (by role definition GUID)
     to a ServicePrincipal (managed identities included) whose scope is the subscription itself. An unknown
     principalType on such an assignment is not assessed."""
-    role_id, rpath = find(res, "properties.roleDefinitionId")
-    role = BROAD_ROLES.get(role_guid(role_id))
-    if role is None:
-        raise NotApplicable()
     scope, _ = find(res, "properties.scope")
     scope = str(scope or extension_scope(res.uid, ROLE_ASSIGNMENT))
-    if not SUB_SCOPE_RE.match(scope):
-        return
+    sub_scope = bool(SUB_SCOPE_RE.match(scope))
+    role_id, rpath = find(res, "properties.roleDefinitionId", resolve=sub_scope)
+    role = BROAD_ROLES.get(role_guid(role_id))
+    if not sub_scope and (role is not None or isinstance(role_id, Unresolved)):
+        return  # whatever the role, it is not granted on the whole subscription
+    if role is None:
+        raise NotApplicable()
     ptype, ppath = find(res, "properties.principalType")
     if ptype is None:
         raise NotAssessed(f"{role} at subscription scope to a principal of unknown type (principalType not set)")

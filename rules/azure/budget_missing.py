@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from auditor.api import Context, Passed, Violation, rule
 from auditor.azure import (
     BUDGET,
+    Unresolved,
     absent,
     as_bool,
     find,
@@ -29,7 +30,12 @@ def notifying(budget: object) -> bool:
     for note in notes.values():
         if as_bool(prop(note, "enabled")) is False:
             continue
-        if items(prop(note, "contactEmails")) or items(prop(note, "contactGroups")):
+        contacts = [find(note, key, resolve=False)[0] for key in ("contactEmails", "contactGroups")]
+        if any(items(c) for c in contacts):
+            return True
+        # Given at deployment (a parameter): Azure refuses a subscription or resource-group budget notification
+        # without at least one contact email or group, so a deployed one always has some.
+        if any(isinstance(c, Unresolved) for c in contacts):
             return True
     return False
 
@@ -57,7 +63,8 @@ def notifying(budget: object) -> bool:
 def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
     """Each collected subscription needs a Consumption budget (on the subscription or one of its resource
     groups) with an enabled notification that has contact emails or action groups. Budgets in templates are
-    judged; templates without a budget are not assessed."""
+    judged (contacts given by a parameter count: Azure rejects a notification without any); templates without
+    a budget are not assessed."""
     need(inv, "budgets")
     budgets = of_kind(inv, BUDGET)
     for b in budgets:

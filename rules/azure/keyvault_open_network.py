@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.azure import VAULT, eq, find, path_of
+from auditor.azure import VAULT, eq, find, path_of, private_endpoint
 
 
 @rule(
@@ -26,11 +26,15 @@ from auditor.azure import VAULT, eq, find, path_of
     ),
 )
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
-    """Passes when publicNetworkAccess is Disabled or networkAcls.defaultAction is Deny (default Allow)."""
+    """Passes when publicNetworkAccess is Disabled, networkAcls.defaultAction is Deny (default Allow), or the vault
+    is reached through a private endpoint (an approved privateEndpointConnection, or a privateEndpoints resource
+    whose private link service is the vault)."""
     public, _ = find(res, "properties.publicNetworkAccess")
     if eq(public, "Disabled"):
         return
     action, path = find(res, "properties.networkAcls.defaultAction")
+    if not eq(action, "Deny") and private_endpoint(res, ctx.inventory) is not None:
+        return  # reached through a private endpoint
     if action is None:
         yield Violation("no networkAcls: every network may reach the vault", path=path_of(res, "properties.networkAcls"))
     elif not eq(action, "Deny"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -24,6 +25,20 @@ from auditor.model import PathKey
 from auditor.secrets import find_secret, secret_name
 
 Entry = tuple[str, Any, tuple[PathKey, ...], str]  # name, value, path, what
+
+
+# ARM list*() functions return keys, connection strings and SAS tokens (listKeys, listSecrets, listAccountSas...)
+_LIST_FN_RE = re.compile(r"(?<![\w'.])(list[A-Za-z]*)\s*\(", re.IGNORECASE)
+
+
+_TELEMETRY_NAMES = {"applicationinsights_connection_string", "appinsights_instrumentationkey"}
+
+
+def _telemetry_setting(name: str, expr: str) -> bool:
+    """An Application Insights connection string or instrumentation key read with reference(): an ingestion
+    address, not a credential (Microsoft documents it as safe to expose)."""
+    return (name.lower() in _TELEMETRY_NAMES or "microsoft.insights/components" in expr.lower()) and bool(
+        re.search(r"\.(?:connectionstring|instrumentationkey)\s*\]$", expr, re.IGNORECASE))
 
 
 def _env_list(env: Any, base: tuple[PathKey, ...], value_key: str, what: str) -> Iterator[Entry]:
@@ -96,7 +111,10 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     connection strings must not hold a secret: a literal that looks like one (auditor.secrets: known token
     formats, secret-named keys, high entropy) or a secure parameter copied into a plain value. Literal
     values written into a Container App secret or an ACI registry password count too (they sit in the
-    template). Key Vault references and secretRef/secureValue/secure parameters pass. Never shows the value."""
+    template). A value built with an ARM list*() function (listKeys, listSecrets, listAccountSas...) copies a live
+    key into the plain value at deployment and fails. An Application Insights connection string or
+    instrumentation key read with reference() is not a credential. Key Vault references and secretRef/secureValue/secure
+    parameters pass. Never shows the value."""
     entries = list(_entries(res))
     if not entries:
         raise NotApplicable()
@@ -113,7 +131,12 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
                             evidence=f"<redacted {marker[0]}, {marker[1]} chars>")
             continue
         if isinstance(value, Unresolved):
-            if secret_name(name):
+            m = _LIST_FN_RE.search(str(value))
+            if m is not None:  # listKeys() & co. copy a live key into the plain value at deployment
+                yield Violation(f"{what} {name} embeds a key read at deployment with {m.group(1)}(): the secret is "
+                                "stored in plain text", path=path, evidence=f"{m.group(1)}(...)")
+                continue
+            if secret_name(name) and not _telemetry_setting(name, str(value)):
                 unresolved.append(name)
             continue
         hit = find_secret(name, value)

@@ -32,7 +32,8 @@ def _taggable(res: Resource) -> bool:
         return False
     if res.extra.get("source") == "live" or res.origin != "file":
         return True
-    return find(res, "location")[0] is not None or kind == RESOURCE_GROUP.lower()
+    # the location may be a parameter nobody set: it is still there (an unknown region, not a missing one)
+    return find(res, "location", resolve=False)[0] is not None or kind == RESOURCE_GROUP.lower()
 
 
 @rule(
@@ -59,10 +60,10 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     tags, path = find(res, "tags")
     if not isinstance(tags, Mapping):
         tags = {}
-    have = {}
-    for k, v in tags.items():
-        check_resolved(v, f"tag {k}")
-        have[str(k).lower()] = v
+    have = {str(k).lower(): v for k, v in tags.items()}
+    for t in p.tags:  # only the wanted tags' values matter: a parameter there is not known yet
+        if t.lower() in have:
+            check_resolved(have[t.lower()], f"tag {t}")
     missing = [t for t in p.tags if not str(have.get(t.lower()) or "").strip()]
     if missing:
         yield Violation(f"missing tag(s): {', '.join(missing)}", path=path or path_of(res, "tags"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.azure import STORAGE, as_bool, eq, find, is_kind, items, path_of
+from auditor.azure import STORAGE, as_bool, eq, find, is_kind, items, path_of, private_endpoint
 
 COGNITIVE = "Microsoft.CognitiveServices/accounts"
 COSMOS = "Microsoft.DocumentDB/databaseAccounts"
@@ -33,7 +33,9 @@ SEARCH = "Microsoft.Search/searchServices"
 def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     """Passes when publicNetworkAccess is Disabled, or the firewall denies by default: storage and Azure AI
     (Cognitive Services) accounts need networkAcls.defaultAction Deny (absent means Allow); Cosmos DB needs
-    isVirtualNetworkFilterEnabled or ipRules; search services need networkRuleSet.ipRules."""
+    isVirtualNetworkFilterEnabled or ipRules; search services need networkRuleSet.ipRules. A storage or AI account
+    reached through a private endpoint (an approved privateEndpointConnection, or a privateEndpoints resource
+    whose private link service is the account) passes too."""
     public, _ = find(res, "properties.publicNetworkAccess")
     if eq(public, "Disabled"):
         return
@@ -49,6 +51,8 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
                             path=path_of(res, "properties.networkRuleSet"))
         return
     action, path = find(res, "properties.networkAcls.defaultAction")
+    if not eq(action, "Deny") and private_endpoint(res, ctx.inventory) is not None:
+        return  # reached through a private endpoint
     if action is None:
         yield Violation("no network rules: the firewall's default action is Allow",
                         path=path_of(res, "properties.networkAcls"))

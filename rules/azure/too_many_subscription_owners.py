@@ -13,6 +13,7 @@ from auditor.azure import (
     OWNER,
     ROLE_ASSIGNMENT,
     extension_scope,
+    find,
     need,
     of_kind,
     prop,
@@ -57,11 +58,13 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
     need(inv, "roleAssignments")
     owners: dict[str, list[str]] = defaultdict(list)
     for ra in of_kind(inv, ROLE_ASSIGNMENT):
+        scope = str(prop(ra, "properties.scope") or extension_scope(ra.uid, ROLE_ASSIGNMENT))
+        if not SUB_SCOPE_RE.match(scope):
+            continue  # below the subscription: whatever its role, it is not counted
         if role_guid(prop(ra, "properties.roleDefinitionId")) != OWNER:
             continue
-        scope = str(prop(ra, "properties.scope") or extension_scope(ra.uid, ROLE_ASSIGNMENT))
-        if SUB_SCOPE_RE.match(scope):
-            owners[scope.split("/")[2].lower()].append(str(prop(ra, "properties.principalId") or ra.name))
+        owners[scope.split("/")[2].lower()].append(str(find(ra, "properties.principalId", resolve=False)[0]
+                                                        or ra.name))
     if template_only(inv):
         total = sum(len(v) for v in owners.values())
         if total > p.max_owners:

@@ -69,17 +69,27 @@ def check(inv: Inventory, ctx: Context) -> Iterator[Violation | Passed]:
     pushers: list[tuple[Resource, Action | None, Action | None]] = []
     deployers: list[tuple[Resource, Action | None, Action | None]] = []
     hidden: list[str] = []
+    undecided: list[str] = []  # unscanned deliveries whose scan may sit in a template that could not be read
     for res in pipelines:
         bad, n_push, why, late = _first_unscanned(res, ("push",))
         hidden += why
         if n_push:
-            pushers.append((res, bad, late))
+            if bad is None and why:
+                undecided += why
+            else:
+                pushers.append((res, bad, late))
             continue
         bad, n_dep, why, late = _first_unscanned(res, ("deploy",))
         hidden += why
         if n_dep:
-            deployers.append((res, bad, late))
-    if not pushers and not deployers:
+            if bad is None and why:
+                undecided += why
+            else:
+                deployers.append((res, bad, late))
+    if undecided and not any(bad is not None for _, bad, _ in pushers + deployers):
+        raise NotAssessed("images are pushed or deployed after steps from templates that could not be read (a scan "
+                          "may run there): " + ", ".join(sorted(set(undecided))))
+    if not pushers and not deployers and not undecided:
         raise NotAssessed(f"none of the {len(pipelines)} pipeline(s) pushes or deploys a container image"
                           + (f" (unreadable templates: {', '.join(sorted(set(hidden)))})" if hidden else ""))
     all_pushers_scan = bool(pushers) and all(bad is None for _, bad, _ in pushers)
