@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -725,6 +725,20 @@ def _package_commands_cached(value: str, heredocs: tuple[str, ...],
         if pc is not None:
             out.append(pc)
     return tuple(out)
+
+
+def unpinned_installs(
+    model: DockerfileModel, unpinned: Callable[[PackageCommand], list[str]]
+) -> Iterator[tuple[int, Instruction, PackageCommand, list[str]]]:
+    """(index, RUN instruction, install command, packages without a version) for every install in any
+    stage that `unpinned` (a rule's own judgement of one package manager's spelling) finds loose."""
+    for idx, inst in enumerate(model.instructions):
+        if inst.cmd != "RUN":
+            continue
+        for pc in package_commands(inst):
+            loose = unpinned(pc)
+            if loose:
+                yield idx, inst, pc, loose
 
 
 def run_mounts(inst: Instruction) -> list[dict[str, str]]:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.dockerfile import DockerfileModel, PackageCommand, package_commands
+from auditor.dockerfile import DockerfileModel, PackageCommand, unpinned_installs
 
 _PIP_SPEC_RE = re.compile(r"(===?|~=|!=|<=?|>=?|@)")
 _TOOLING = {"pip", "setuptools", "wheel"}
@@ -121,15 +121,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     a requirements, constraints or lock file. Upgrading pip/setuptools/wheel themselves, local paths,
     archives, URLs and variables are not judged; `@latest` counts as unpinned."""
     model: DockerfileModel = res.data
-    for idx, inst in enumerate(model.instructions):
-        if inst.cmd != "RUN":
-            continue
-        for pc in package_commands(inst):
-            loose = unpinned_packages(pc)
-            if loose:
-                shown = ", ".join(loose[:6]) + (f" and {len(loose) - 6} more" if len(loose) > 6 else "")
-                yield Violation(
-                    f"`{pc.tool} {pc.action}` installs without a version: {shown}",
-                    line=inst.line,
-                    path=("instructions", idx),
-                )
+    for idx, inst, pc, loose in unpinned_installs(model, unpinned_packages):
+        shown = ", ".join(loose[:6]) + (f" and {len(loose) - 6} more" if len(loose) > 6 else "")
+        yield Violation(f"`{pc.tool} {pc.action}` installs without a version: {shown}", line=inst.line,
+                        path=("instructions", idx))

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from auditor.api import Context, Resource, Violation, rule
-from auditor.dockerfile import DockerfileModel, PackageCommand, package_commands
+from auditor.dockerfile import DockerfileModel, PackageCommand, unpinned_installs
 
 _INSTALL = {"apt": {"install"}, "apk": {"add"}, "yum": {"install"}, "zypper": {"install", "in"}}
 _RPM_VERSION_RE = re.compile(r"-\d")
@@ -61,15 +61,7 @@ def check(res: Resource, ctx: Context) -> Iterator[Violation]:
     stage names a version for each repository package (`pkg=1.2`, `pkg~1.2`, `pkg-1.2`). Local package
     files, URLs and packages given through variables are not judged."""
     model: DockerfileModel = res.data
-    for idx, inst in enumerate(model.instructions):
-        if inst.cmd != "RUN":
-            continue
-        for pc in package_commands(inst):
-            loose = unpinned_packages(pc)
-            if loose:
-                shown = ", ".join(loose[:6]) + (f" and {len(loose) - 6} more" if len(loose) > 6 else "")
-                yield Violation(
-                    f"`{pc.tool} {pc.action}` installs without a version: {shown}",
-                    line=inst.line,
-                    path=("instructions", idx),
-                )
+    for idx, inst, pc, loose in unpinned_installs(model, unpinned_packages):
+        shown = ", ".join(loose[:6]) + (f" and {len(loose) - 6} more" if len(loose) > 6 else "")
+        yield Violation(f"`{pc.tool} {pc.action}` installs without a version: {shown}", line=inst.line,
+                        path=("instructions", idx))
