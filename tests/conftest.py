@@ -34,3 +34,37 @@ def scan_json(*args: str, cwd: Path | None = None) -> tuple[int, dict[str, Any]]
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+# ---- the network: tests talk to loopback servers only ---------------------------------------------
+# An audit hook sees every socket.connect made in this process (SDK clients, the kubernetes client,
+# registry clients) before it happens: a connection to any other address (a cloud endpoint, IMDS at
+# 169.254.169.254) is refused on the spot, never sent, and the test that tried it fails.
+_OUTSIDE: list[str] = []
+
+
+def _loopback(address: object) -> bool:
+    if isinstance(address, (str, bytes)):  # AF_UNIX
+        return True
+    if isinstance(address, tuple) and address:
+        host = str(address[0])
+        return host.startswith("127.") or host in ("::1", "localhost", "0:0:0:0:0:0:0:1") or \
+            host.startswith("::ffff:127.")
+    return True
+
+
+def _audit(event: str, args: tuple[object, ...]) -> None:
+    if event == "socket.connect" and len(args) >= 2 and not _loopback(args[1]):
+        _OUTSIDE.append(repr(args[1]))
+        raise ConnectionRefusedError(f"tests may only connect to loopback, not {args[1]!r}")
+
+
+sys.addaudithook(_audit)
+
+
+@pytest.fixture(autouse=True)
+def _only_loopback() -> object:
+    before = len(_OUTSIDE)
+    yield None
+    reached = _OUTSIDE[before:]
+    assert not reached, f"the test connected outside loopback: {reached}"

@@ -120,3 +120,24 @@ def test_engine_redacts_known_tokens_even_from_careless_rules(tmp_path: Path) ->
     assert "ghp_abcdefghijklmnopqrstuvwxyz0123456789AB" not in proc.stdout
     assert "AKIAABCDEFGHIJKLMNOP" not in proc.stdout
     assert "<redacted GitHub token>" in proc.stdout
+
+
+def test_tests_cannot_reach_beyond_loopback() -> None:
+    """The suite's guard (tests/conftest.py) refuses a non-loopback connect before any packet is sent."""
+    import socket
+    import sys
+
+    from tests import conftest
+
+    before = len(conftest._OUTSIDE)
+    s = socket.socket()
+    try:  # raise the audit event socket.connect raises, without any system call behind it
+        sys.audit("socket.connect", s, ("192.0.2.1", 9))
+    except ConnectionRefusedError as exc:
+        assert "loopback" in str(exc)
+    else:
+        raise AssertionError("a non-loopback connect was not refused")
+    finally:
+        s.close()
+    assert conftest._OUTSIDE[before:] == ["('192.0.2.1', 9)"]
+    del conftest._OUTSIDE[before:]  # expected here: keep this test green
