@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from auditor.model import NotApplicable, NotAssessed, ObjPath, Resource
+from auditor.model import InputError, NotApplicable, NotAssessed, ObjPath, Resource
 from auditor.secrets import SecretHit, find_secret, token_kind
 
 if TYPE_CHECKING:
@@ -489,12 +489,14 @@ def estate_index(inv: Inventory) -> EstateIndex:
     return idx
 
 
-def unlisted_kinds(inv: Inventory) -> frozenset[str]:
-    """Kinds a live cluster collection could not (fully) list (403, errors: `k8s/<cluster>/<Kind>` entries)."""
+def unlisted_kinds(errors: Iterable[InputError], partial: bool = True) -> frozenset[str]:
+    """Kinds a live cluster collection could not list: its error entries `k8s/<cluster>/<Kind>` (403,
+    server errors). With `partial`, also kinds read in only some namespaces (`.../<Kind>/partial`)."""
     out = set()
-    for e in inv.errors:
+    for e in errors:
         parts = e.path.split("/")
-        if e.target == "kubernetes" and e.kind == "error" and len(parts) >= 3 and parts[0] == "k8s":
+        if e.target == "kubernetes" and e.kind == "error" and parts[0] == "k8s" and \
+                (len(parts) == 3 or (partial and len(parts) == 4 and parts[3] == "partial")):
             out.add(parts[2])
     return frozenset(out)
 
@@ -502,7 +504,7 @@ def unlisted_kinds(inv: Inventory) -> frozenset[str]:
 def require_listed(inv: Inventory, *kinds: str) -> None:
     """Missing evidence is never a pass: raise NotAssessed when a kind this check relies on could not be
     listed from the cluster (so 'no PDB covers this Deployment' is not claimed on a 403)."""
-    missing = sorted(unlisted_kinds(inv).intersection(kinds))
+    missing = sorted(unlisted_kinds(inv.errors).intersection(kinds))
     if missing:
         raise NotAssessed(f"{', '.join(missing)} could not be listed from the cluster (see the errors)")
 

@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from auditor.k8s import unlisted_kinds
 from auditor.loaders import LoadResult
 from auditor.model import InputError, Location, Resource
 from auditor.suppressions import ANNOTATION_PREFIX, parse_annotations
@@ -104,13 +105,9 @@ class CollectError(Exception):
 
 
 def not_listed(errors: Iterable[InputError]) -> frozenset[str]:
-    """Kinds a live collection could not list (403, errors): rules depending on them are not assessed."""
-    out = set()
-    for e in errors:
-        parts = e.path.split("/")
-        if e.target == TARGET and len(parts) == 3 and parts[0] == "k8s" and e.kind == "error":
-            out.add(parts[2])
-    return frozenset(out)
+    """Kinds this collection could not list at all (rules that need them raise NotAssessed through
+    auditor.k8s.require_listed, which also counts partly read kinds)."""
+    return unlisted_kinds(errors, partial=False)
 
 
 # ---- client ---------------------------------------------------------------------------------------
