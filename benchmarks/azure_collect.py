@@ -30,8 +30,8 @@ from tests.azure_server import (  # noqa: E402
     Fault,
     add_estate,
     load_recording,
-    make_certs,
 )
+from tests.tls import make_certs  # noqa: E402
 
 SUB = "b3c4d5e6-0000-4000-8000-000000001000"
 

@@ -23,9 +23,9 @@ from tests.azure_server import (
     AzureServer,
     Fault,
     load_recording,
-    make_certs,
 )
 from tests.conftest import run_cli, scan_json
+from tests.tls import make_certs
 
 SUB = "3c1e4f00-5b2a-4d8e-9f10-0000000a2b3c"
 ROOT = Path(__file__).resolve().parent.parent
