@@ -31,6 +31,24 @@ def scan_json(*args: str, cwd: Path | None = None) -> tuple[int, dict[str, Any]]
     return proc.returncode, json.loads(proc.stdout)
 
 
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """Write {relative path: text} under `root` (folders created); returns `root`."""
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+    return root
+
+
+def rule_results(root: Path, files: dict[str, str], code: str) -> tuple[list[tuple[str, int | None, str]], Any]:
+    """Write a tree, scan it with one rule through the real loaders and engine: that rule's
+    (status, line, message) results, and the report (for its errors)."""
+    from auditor.scan import ScanOptions, run_scan
+
+    report = run_scan(ScanOptions(inputs=(str(write_tree(root, files)),), select=(code,)))
+    return [(f.status, f.location.line, f.message) for f in report.findings if f.rule == code], report
+
+
 @pytest.fixture
 def root() -> Path:
     return ROOT

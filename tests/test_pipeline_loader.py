@@ -9,13 +9,11 @@ from auditor.discovery import load_file, walk
 from auditor.loaders import LoadOptions, LoadResult
 from auditor.pipelines import ancestors, commands, job_actions, jobs
 from auditor.scan import ScanOptions, build_inventory, run_scan
+from tests.conftest import write_tree
 
 
 def _write(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text, encoding="utf-8")
+    write_tree(root, files)
 
 
 def _load(root: Path) -> LoadResult:

@@ -8,16 +8,13 @@ import pytest
 
 from auditor.pipelines import classify_tag, is_test_command, step_actions
 from auditor.scan import ScanOptions, run_scan
+from tests.conftest import rule_results
 
 
 def _scan(tmp_path: Path, files: dict[str, str], code: str) -> list[tuple[str, int | None, str]]:
-    for rel, text in files.items():
-        p = tmp_path / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text, encoding="utf-8")
-    report = run_scan(ScanOptions(inputs=(str(tmp_path),), select=(code,)))
+    results, report = rule_results(tmp_path, files, code)
     assert not report.errors
-    return [(f.status, f.location.line, f.message) for f in report.findings if f.rule == code]
+    return results
 
 
 @pytest.mark.parametrize(("tag", "verdict"), [

@@ -7,16 +7,12 @@ from pathlib import Path
 import pytest
 
 from auditor.pipelines import is_test_command
-from auditor.scan import ScanOptions, run_scan
+from auditor.scan import ScanOptions
+from tests.conftest import rule_results
 
 
 def _scan(tmp_path: Path, files: dict[str, str], code: str) -> list[tuple[str, int | None, str]]:
-    for rel, text in files.items():
-        p = tmp_path / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text, encoding="utf-8")
-    report = run_scan(ScanOptions(inputs=(str(tmp_path),), select=(code,)))
-    return [(f.status, f.location.line, f.message) for f in report.findings if f.rule == code]
+    return rule_results(tmp_path, files, code)[0]
 
 
 @pytest.mark.parametrize(("cmd", "is_test"), [
