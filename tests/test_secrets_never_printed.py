@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from auditor.reporters import available
@@ -54,6 +55,11 @@ def test_planted_secrets_never_printed(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     console = run_cli("scan", str(tree), "--fail-on", "none", "--verbose")
     texts = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()}
+    # the secrets were found (so their absence below means masked, not missed)
+    report = json.loads(texts["report.json"])
+    secret_rules = {f["rule"] for f in report["findings"] if f["status"] == "fail" and
+                    {"SEC-NO-PLAINTEXT-SECRETS", "CONT-NO-SECRETS-IN-IMAGE"} & set(f["controls"])}
+    assert {"K8S016", "K8S017", "DF012"} <= secret_rules, secret_rules
     texts["stdout"] = console.stdout + console.stderr + proc.stdout + proc.stderr
     assert len(texts) == len(available()) + 1
     for name, text in texts.items():
